@@ -1,0 +1,36 @@
+"""The command-line edge: click commands parse, call services, render, map exit codes."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import click
+
+from engine.i18n import set_language
+
+
+def build_cli() -> click.Group:
+    """Build the command tree; help texts are translated when this runs."""
+    from engine.cli.admin_cmds import make_audit_group, make_db_group, make_org_group
+    from engine.cli.app import make_root
+    from engine.cli.contract_cmds import make_group as make_contract_group
+    from engine.cli.demo_cmd import make_demo
+    from engine.cli.process_cmds import make_group as make_process_group
+
+    root = make_root()
+    for command in (make_process_group(), make_contract_group(), make_org_group(),
+                    make_db_group(), make_audit_group(), make_demo()):
+        root.add_command(command)
+    return root
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    import sys
+
+    from engine.cli.app import scan_language
+
+    args = list(sys.argv[1:] if argv is None else argv)
+    language = scan_language(args)
+    if language:
+        set_language(language)
+    return build_cli().main(args=args, prog_name="lvyue", standalone_mode=False)

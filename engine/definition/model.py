@@ -1,0 +1,109 @@
+"""Immutable objects a validated process definition is made of."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Mapping
+
+from engine.expressions import Guard, Expression
+
+Label = Mapping[str, str]  # {"en": ..., "zh-CN": ...}
+
+
+@dataclass(frozen=True)
+class SourceRef:
+    """Where a node came from in its YAML file (1-based line and column)."""
+
+    file: str
+    line: int
+    column: int
+
+
+@dataclass(frozen=True)
+class StateSpec:
+    name: str
+    label: Label
+    initial: bool = False
+    final: bool = False
+    description: Label | None = None
+    source: SourceRef | None = None
+
+
+@dataclass(frozen=True)
+class SetAction:
+    """Set a data field to the value of a CEL expression."""
+
+    field: str
+    expression: Expression
+
+
+@dataclass(frozen=True)
+class TaskAction:
+    """Create a task for a role, due after an ISO 8601 duration (P3D) or never."""
+
+    title: Label
+    role: str
+    due: str | None = None
+
+
+@dataclass(frozen=True)
+class NotifyAction:
+    """Queue a notification to everyone holding a role."""
+
+    role: str
+    subject: Label
+    body: Label | None = None
+
+
+Action = SetAction | TaskAction | NotifyAction
+
+
+@dataclass(frozen=True)
+class TransitionSpec:
+    trigger: str
+    sources: tuple[str, ...]
+    dest: str
+    roles: tuple[str, ...] = ()
+    guard: Guard | None = None
+    actions: tuple[Action, ...] = ()
+    auto: bool = False
+    label: Label | None = None
+    source: SourceRef | None = None
+
+    @property
+    def engine_only(self) -> bool:
+        """True when no role may fire it by hand; only a process rule can."""
+        return not self.roles
+
+
+@dataclass(frozen=True)
+class ProcessDefinition:
+    """One version of one process, exactly as deployed."""
+
+    process_id: str
+    version: int
+    title: Label
+    roles: Mapping[str, Label]
+    data_schema: Mapping[str, Any]
+    states: Mapping[str, StateSpec]
+    transitions: tuple[TransitionSpec, ...]
+    content_hash: str  # sha256 hex of the file's bytes
+    source_text: str
+    source_name: str
+    description: Label | None = None
+    raw: Mapping[str, Any] = field(default_factory=dict, compare=False, repr=False)
+
+    @property
+    def initial_state(self) -> str:
+        return next(s.name for s in self.states.values() if s.initial)
+
+    def transitions_for(self, trigger: str, state: str) -> list[TransitionSpec]:
+        """Candidates for `trigger` from `state`, in file order (tried first to last)."""
+        return [t for t in self.transitions if t.trigger == trigger and state in t.sources]
+
+    def triggers_from(self, state: str) -> list[str]:
+        seen: dict[str, None] = {}
+        for t in self.transitions:
+            if state in t.sources:
+                seen.setdefault(t.trigger, None)
+        return list(seen)

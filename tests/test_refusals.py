@@ -1,0 +1,151 @@
+"""Refused moves explain why and leave the contract and its history untouched."""
+
+from __future__ import annotations
+
+import json
+
+from tests.conftest import Lv, new_contract, prepare
+
+
+def snapshot(lv: Lv, number: str) -> tuple[str, str]:
+    shown = lv("contract", "show", number, "--format", "json").stdout
+    history = lv("contract", "history", number, "--format", "json").stdout
+    return shown, history
+
+
+def test_wrong_state_lists_allowed_triggers(lv: Lv) -> None:
+    prepare(lv)
+    number = new_contract(lv)
+    before = snapshot(lv, number)
+
+    result = lv("--as", "chen_jie", "contract", "fire", number, "approve")
+
+    assert result.exit_code == 1
+    assert result.stderr.strip() == (
+        "'approve' is not allowed in state draft. Triggers allowed now: submit.")
+    assert snapshot(lv, number) == before
+
+
+def test_role_not_allowed(lv: Lv) -> None:
+    prepare(lv)
+    number = new_contract(lv)
+    before = snapshot(lv, number)
+
+    result = lv("--as", "liu_yang", "contract", "fire", number, "submit")
+
+    assert result.exit_code == 1
+    assert result.stderr.strip() == (
+        "liu_yang may not fire 'submit': it needs one of the roles sales, and liu_yang holds "
+        "finance.")
+    assert snapshot(lv, number) == before
+
+
+def test_role_option_not_held(lv: Lv) -> None:
+    prepare(lv)
+    number = new_contract(lv)
+
+    result = lv("--as", "wang_li", "--role", "legal", "contract", "fire", number, "submit")
+
+    assert result.exit_code == 1
+    assert "wang_li does not hold role 'legal' (held: sales)" in result.stderr
+
+
+def test_guard_false_shows_guard(lv: Lv) -> None:
+    prepare(lv)
+    number = new_contract(lv, "--set", "amount=0")
+    before = snapshot(lv, number)
+
+    result = lv("--as", "wang_li", "contract", "fire", number, "submit")
+
+    assert result.exit_code == 1
+    assert "the guard is false: money_gt(data.amount, \"0\")" in result.stderr
+    assert snapshot(lv, number) == before
+
+
+def test_unknown_contract_is_not_found(lv: Lv) -> None:
+    prepare(lv)
+
+    result = lv("--as", "wang_li", "contract", "fire", "HT-2026-999999", "submit")
+
+    assert result.exit_code == 4
+    assert result.stderr.startswith("Contract HT-2026-999999 not found.")
+
+
+def test_stale_expect_version_is_conflict(lv: Lv) -> None:
+    prepare(lv)
+    number = new_contract(lv)
+    before = snapshot(lv, number)
+
+    result = lv("--as", "wang_li", "contract", "fire", number, "submit", "--expect-version", "7")
+
+    assert result.exit_code == 3
+    assert "is at row version 1, not 7" in result.stderr
+    assert snapshot(lv, number) == before
+
+
+def test_bad_set_value_is_bad_input(lv: Lv) -> None:
+    prepare(lv)
+    number = new_contract(lv)
+    before = snapshot(lv, number)
+
+    result = lv("--as", "wang_li", "contract", "fire", number, "submit", "--set",
+                "payment_terms_days=soon")
+
+    assert result.exit_code == 2
+    assert result.stderr.strip() == (
+        "Invalid value for --set payment_terms_days: 'soon' is not a whole number.")
+    assert snapshot(lv, number) == before
+
+
+def test_engine_only_trigger_refused_for_people(lv: Lv) -> None:
+    prepare(lv)
+    number = new_contract(lv)
+    shown = json.loads(lv("contract", "show", number, "--format", "json").stdout)
+
+    assert shown["state"] == "draft"
+    assert lv("--as", "wang_li", "contract", "fire", number, "no_such").exit_code == 1
+
+
+def test_read_command_never_creates_database(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from tests.conftest import make_lv
+
+    missing = tmp_path / "typo.db"
+    result = make_lv(str(missing))("contract", "list")
+
+    assert result.exit_code == 4
+    assert not missing.exists()
+    assert f"Database file {missing} not found." in result.stderr
+
+
+def test_as_someone_else_needs_permission(lv: Lv) -> None:
+    prepare(lv)
+    number = new_contract(lv)
+
+    result = lv("--as", "chen_jie", "contract", "fire", number, "submit", login="wangli")
+
+    assert result.exit_code == 1
+    assert "OS login 'wangli' may not act as 'chen_jie'" in result.stderr
+
+
+def test_os_login_identifies_person(lv: Lv) -> None:
+    prepare(lv)
+    number = new_contract(lv)
+
+    result = lv("contract", "fire", number, "submit", login="wangli")
+    history = json.loads(lv("contract", "history", number, "--format", "json").stdout)
+
+    assert result.exit_code == 0, result.output
+    assert history[-1]["actor"] == "wang_li"
+    assert history[-1]["os_login"] == "wangli"
+
+
+def test_lvyue_actor_variable_names_actor(lv: Lv) -> None:
+    prepare(lv)
+    number = new_contract(lv)
+
+    result = lv("contract", "fire", number, "submit", env={"LVYUE_ACTOR": "zhao_min"})
+    history = json.loads(lv("contract", "history", number, "--format", "json").stdout)
+
+    assert result.exit_code == 0, result.output
+    assert history[-1]["actor"] == "zhao_min"
+    assert history[-1]["os_login"] == "lvyue-ops"

@@ -1,0 +1,54 @@
+"""Migrations create the schema and leave the history protection in place."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import create_engine
+
+from engine.store import protection
+from tests.conftest import make_lv
+
+
+def installed(url: str) -> set[str]:
+    engine = create_engine(url if "://" in url else f"sqlite:///{url}")
+    try:
+        with engine.connect() as connection:
+            return protection.installed_triggers(connection)
+    finally:
+        engine.dispose()
+
+
+def test_db_upgrade_installs_triggers(sqlite_db: str) -> None:
+    lv = make_lv(sqlite_db)
+
+    first = lv("db", "upgrade")
+    second = lv("db", "upgrade")
+
+    assert first.exit_code == 0, first.output
+    assert first.stdout.startswith("Database upgraded from empty to ")
+    assert second.stdout.startswith("Database is up to date")
+    assert installed(sqlite_db) == protection.expected_triggers("sqlite")
+
+
+@pytest.mark.postgres
+def test_db_upgrade_installs_triggers_on_postgresql(pg_url: str) -> None:
+    result = make_lv(pg_url)("db", "upgrade")
+
+    assert result.exit_code == 0, result.output
+    assert installed(pg_url) == protection.expected_triggers("postgresql")
+
+
+def test_sqlite_pragmas_on_every_connection(sqlite_db: str) -> None:
+    from engine.store.db import open_store
+
+    store = open_store(sqlite_db, create=True)
+    try:
+        with store.engine.connect() as connection:
+            pragmas = {name: connection.exec_driver_sql(f"PRAGMA {name}").scalar()
+                       for name in ("journal_mode", "synchronous", "foreign_keys",
+                                    "busy_timeout")}
+    finally:
+        store.dispose()
+
+    assert pragmas == {"journal_mode": "wal", "synchronous": 2, "foreign_keys": 1,
+                       "busy_timeout": 10000}
