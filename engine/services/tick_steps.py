@@ -1,0 +1,34 @@
+"""The steps `lvyue tick` (and the worker and replay) run at one instant, in order.
+
+Each step takes the store and the tick instant, opens its own transactions
+(one per contract it changes), and returns a StepReport. A step must be
+idempotent: running it twice at the same instant changes nothing the second
+time. Features add their step to `tick_steps()`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from engine.store.db import Store
+
+
+@dataclass
+class StepReport:
+    """What one step did at one instant."""
+
+    step: str
+    changed: int = 0
+    messages: list[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+
+
+TickStep = Callable[[Store, datetime], StepReport]
+
+
+def tick_steps() -> list[TickStep]:
+    """Return the steps in the order a tick runs them (imported lazily)."""
+    steps: list[TickStep] = []
+    return steps
