@@ -15,11 +15,14 @@ def build_cli() -> click.Group:
     from engine.cli.app import make_root
     from engine.cli.contract_cmds import make_group as make_contract_group
     from engine.cli.demo_cmd import make_demo
+    from engine.cli.notify_cmds import make_group as make_notify_group
     from engine.cli.process_cmds import make_group as make_process_group
 
     root = make_root()
     for command in (make_process_group(), make_contract_group(), make_org_group(),
                     make_db_group(), make_audit_group(), make_demo()):
+        root.add_command(command)
+    for command in (make_notify_group(),):
         root.add_command(command)
     return root
 

@@ -1,0 +1,1 @@
+"""Delivering queued notifications through the channels a YAML channel file configures."""
