@@ -24,6 +24,7 @@ from engine.definition.model import (
     TaskAction,
     TransitionSpec,
 )
+from engine.definition.plan_builder import build_plans
 from engine.definition.yaml_loader import DocumentPath, LoadedDocument
 from engine.expressions import compile_expression, compile_guard
 
@@ -50,6 +51,7 @@ def build_definition(doc: LoadedDocument, name: str) -> ProcessDefinition:
         source_name=name,
         description=_optional_label(data.get("description")),
         raw=data,
+        contingency_plans=build_plans(doc, name, data.get("contingency_plans", {})),
     )
 
 

@@ -22,6 +22,7 @@ from engine.definition.data_checks import (
     check_expressions,
     check_set_fields_declared,
 )
+from engine.definition.plan_checks import PLAN_CHECKS, plan_fired_triggers
 from engine.definition.yaml_loader import DocumentPath, LoadedDocument
 from engine.errors import Problem
 from engine.i18n import _
@@ -254,10 +255,14 @@ def check_auto_transitions(ctx: CheckContext) -> Iterator[Problem]:
 def check_transitions_can_fire(ctx: CheckContext) -> Iterator[Problem]:
     """Report transitions with neither roles nor `auto: true`, which nothing could fire.
 
-    NOTE: approval outcomes and contingency plans will also fire transitions by name.
-    When the file format gains them, a transition they name passes this check too.
+    A transition that a contingency plan fires passes too.
+    NOTE: approval outcomes will also fire transitions by name. When the file
+    format gains them, a transition they name must pass this check too.
     """
+    engine_fired = plan_fired_triggers(ctx.data)
     for index, transition in enumerate(ctx.transitions):
+        if transition["trigger"] in engine_fired:
+            continue
         if "roles" not in transition and not transition.get("auto"):
             yield ctx.problem(
                 ("transitions", index),
@@ -285,6 +290,7 @@ CHECKS: tuple[Callable[[CheckContext], Iterator[Problem]], ...] = (
     check_set_fields_declared,
     check_auto_transitions,
     check_transitions_can_fire,
+    *PLAN_CHECKS,
 )
 
 

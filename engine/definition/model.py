@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Mapping
+from typing import TYPE_CHECKING, Any, Mapping
 
 from engine.expressions import Guard, Expression
+
+if TYPE_CHECKING:
+    from engine.definition.plan_model import ContingencyPlanSpec
 
 Label = Mapping[str, str]  # {"en": ..., "zh-CN": ...}
 
@@ -92,6 +95,7 @@ class ProcessDefinition:
     source_name: str
     description: Label | None = None
     raw: Mapping[str, Any] = field(default_factory=dict, compare=False, repr=False)
+    contingency_plans: Mapping[str, ContingencyPlanSpec] = field(default_factory=dict)
 
     @property
     def initial_state(self) -> str:
