@@ -16,7 +16,7 @@ from engine.definition.model import ProcessDefinition
 from engine.errors import ConflictError, NotFoundError
 from engine.i18n import _
 from engine.runtime.moves import ContractSnapshot, Move, fire_by_person, run_automatic
-from engine.services import contract_data
+from engine.services import contract_data, plan_engine
 from engine.services.identity import Identity
 from engine.services.processes import deployed, from_row
 from engine.services.recording import Entry, Recorder
@@ -71,6 +71,8 @@ def create(session: Session, identity: Identity, process_id: str, customer: str,
     snapshot = _snapshot(contract, definition)
     for move in run_automatic(definition, snapshot, now):
         recorder.append_move(move, identity.os_login, None)
+    plan_engine.evaluate_in_transaction(session, recorder, contract, definition, snapshot, now,
+                                        identity.os_login)
     version = recorder.commit(snapshot.state, snapshot.data)
     return MoveResult(number, definition.initial_state, snapshot.state, version, ())
 
@@ -115,6 +117,9 @@ def fire(session: Session, identity: Identity, number: str, trigger: str, now: d
     details = {"acting_for_other": True} if identity.for_other else None
     for move in moves:
         recorder.append_move(move, identity.os_login, reason, details=details)
+    plans = plan_engine.evaluate_in_transaction(session, recorder, contract, definition,
+                                                snapshot, now, identity.os_login)
+    moves += plans.moves
     contract_data.validate_data(snapshot.data, definition, number)
     version = recorder.commit(snapshot.state, snapshot.data)
     return MoveResult(number, start_state, snapshot.state, version, _summary(moves))

@@ -1,0 +1,228 @@
+"""Queries and writes for contingency plans, their tasks and the tick's evaluation marks."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import and_, func, or_, select, true, update
+from sqlalchemy.orm import Session
+
+from engine.store.models import Contract, Task
+from engine.store.plan_models import PlanEscalation, PlanEvaluation, PlanOccurrence, PlanTask
+
+OPEN = "open"
+CLOSED = "closed"
+MEASURE = "measure"
+ESCALATION = "escalation"
+
+
+@dataclass(frozen=True)
+class OccurrenceRow:
+    """An open occurrence with what the plan engine needs to know about it."""
+
+    occurrence: PlanOccurrence
+    escalations_done: frozenset[int]
+    measures_open: int
+    measures_total: int
+
+
+# --- occurrences ----------------------------------------------------------------
+
+
+def plan_rows(session: Session, contract_id: int) -> tuple[list[OccurrenceRow], frozenset[str]]:
+    """Return the contract's open occurrences and the plans waiting for their trigger to reset.
+
+    A plan waits when its latest occurrence closed with rearm_required. The plan
+    opens again only after the flag is cleared, so a flagged row is its plan's latest.
+    """
+    found = list(session.scalars(
+        select(PlanOccurrence)
+        .where(PlanOccurrence.contract_id == contract_id,
+               or_(PlanOccurrence.status == OPEN, PlanOccurrence.rearm_required.is_(True)))
+        .order_by(PlanOccurrence.id)))
+    waiting = frozenset(o.plan_id for o in found if o.status == CLOSED and o.rearm_required)
+    occurrences = [o for o in found if o.status == OPEN]
+    if not occurrences:
+        return [], waiting
+    return _with_progress(session, occurrences), waiting
+
+
+def _with_progress(session: Session, occurrences: list[PlanOccurrence]) -> list[OccurrenceRow]:
+    ids = [occurrence.id for occurrence in occurrences]
+    done: dict[int, set[int]] = {}
+    for occurrence_id, step in session.execute(
+            select(PlanEscalation.occurrence_id, PlanEscalation.step_index)
+            .where(PlanEscalation.occurrence_id.in_(ids))):
+        done.setdefault(occurrence_id, set()).add(step)
+    counts = measure_counts(session, ids)
+    return [OccurrenceRow(o, frozenset(done.get(o.id, ())), counts.get(o.id, (0, 0))[0],
+                          counts.get(o.id, (0, 0))[1]) for o in occurrences]
+
+
+def measure_counts(session: Session, occurrence_ids: Sequence[int]) -> dict[int, tuple[int, int]]:
+    """Return (open, total) measure counts per occurrence."""
+    rows = session.execute(
+        select(PlanTask.occurrence_id, Task.status, func.count())
+        .join(Task, Task.id == PlanTask.task_id)
+        .where(PlanTask.occurrence_id.in_(list(occurrence_ids)), PlanTask.kind == MEASURE)
+        .group_by(PlanTask.occurrence_id, Task.status))
+    counts: dict[int, tuple[int, int]] = {}
+    for occurrence_id, status, count in rows:
+        still_open, total = counts.get(occurrence_id, (0, 0))
+        counts[occurrence_id] = (still_open + (count if status == "open" else 0), total + count)
+    return counts
+
+
+def add_occurrence(session: Session, **values: object) -> PlanOccurrence:
+    """Insert an open occurrence and flush, so a second open one fails on the unique index now."""
+    occurrence = PlanOccurrence(status=OPEN, rearm_required=False, **values)
+    session.add(occurrence)
+    session.flush()
+    return occurrence
+
+
+def close_occurrence(session: Session, occurrence_id: int, closed_at: datetime, reason: str,
+                     rearm_required: bool) -> None:
+    session.execute(update(PlanOccurrence).where(PlanOccurrence.id == occurrence_id).values(
+        status=CLOSED, closed_at=closed_at, close_reason=reason,
+        rearm_required=rearm_required).execution_options(synchronize_session=False))
+
+
+def clear_rearm(session: Session, contract_id: int, plan_id: str) -> None:
+    session.execute(update(PlanOccurrence).where(
+        PlanOccurrence.contract_id == contract_id, PlanOccurrence.plan_id == plan_id,
+        PlanOccurrence.rearm_required.is_(True)).values(rearm_required=False)
+        .execution_options(synchronize_session=False))
+
+
+def add_escalation(session: Session, occurrence_id: int, step_index: int, done_at: datetime,
+                   outcome: str) -> None:
+    session.add(PlanEscalation(occurrence_id=occurrence_id, step_index=step_index,
+                               done_at=done_at, outcome=outcome))
+    session.flush()
+
+
+# --- tasks ----------------------------------------------------------------------
+
+
+def add_plan_task(session: Session, occurrence_id: int, link_kind: str,
+                  **values: object) -> Task:
+    """Insert a task and link it to its occurrence as a measure or an escalation task."""
+    task = Task(**values)
+    session.add(task)
+    session.flush()
+    session.add(PlanTask(task_id=task.id, occurrence_id=occurrence_id, kind=link_kind))
+    return task
+
+
+def cancel_open_tasks(session: Session, occurrence_id: int, now: datetime) -> list[int]:
+    ids = list(session.scalars(
+        select(Task.id).join(PlanTask, PlanTask.task_id == Task.id)
+        .where(PlanTask.occurrence_id == occurrence_id, Task.status == "open")
+        .order_by(Task.id)))
+    if ids:
+        session.execute(update(Task).where(Task.id.in_(ids)).values(
+            status="cancelled", done_at=now, done_by="system")
+            .execution_options(synchronize_session=False))
+    return ids
+
+
+def task_by_id(session: Session, task_id: int) -> Task | None:
+    return session.get(Task, task_id)
+
+
+def plan_link_of(session: Session, task_id: int) -> PlanTask | None:
+    return session.get(PlanTask, task_id)
+
+
+def complete_task(session: Session, task_id: int, done_at: datetime, done_by: str,
+                  comment: str | None) -> bool:
+    """Mark an open task done; False when it was no longer open."""
+    result = session.execute(update(Task).where(Task.id == task_id, Task.status == "open")
+                             .values(status="done", done_at=done_at, done_by=done_by,
+                                     comment=comment)
+                             .execution_options(synchronize_session=False))
+    return bool(result.rowcount == 1)  # type: ignore[attr-defined]
+
+
+def contract_by_id(session: Session, contract_id: int) -> Contract:
+    return session.get_one(Contract, contract_id)
+
+
+# --- evaluation marks for the tick -----------------------------------------------
+
+
+def claim_for_evaluation(session: Session, now: datetime, scope: dict[int, list[str]],
+                         after_id: int, skip: Sequence[int]) -> Contract | None:
+    """Lock the next contract whose plans were last evaluated before `now`.
+
+    `scope` maps each definition id that has plans to its final states, whose
+    contracts are left out. Contracts are taken in id order after `after_id`. On
+    PostgreSQL a row locked by another worker is skipped (FOR UPDATE SKIP LOCKED).
+    """
+    if not scope:
+        return None
+    in_scope = or_(*(and_(Contract.definition_id == definition_id,
+                          Contract.state.notin_(finals) if finals else true())
+                     for definition_id, finals in scope.items()))
+    query = (select(Contract)
+             .outerjoin(PlanEvaluation, PlanEvaluation.contract_id == Contract.id)
+             .where(in_scope, Contract.voided.is_(False), Contract.id > after_id,
+                    or_(PlanEvaluation.evaluated_at.is_(None),
+                        PlanEvaluation.evaluated_at < now))
+             .order_by(Contract.id).limit(1)
+             .with_for_update(of=Contract, skip_locked=True))
+    if skip:
+        query = query.where(Contract.id.notin_(list(skip)))
+    return session.scalars(query).first()
+
+
+def evaluation_of(session: Session, contract_id: int) -> PlanEvaluation | None:
+    return session.get(PlanEvaluation, contract_id)
+
+
+def mark_evaluated(session: Session, contract_id: int, now: datetime,
+                   last_error: str | None) -> None:
+    """Record that the contract's plans were evaluated at `now` (never moving the mark back)."""
+    mark = session.get(PlanEvaluation, contract_id)
+    if mark is None:
+        session.add(PlanEvaluation(contract_id=contract_id, evaluated_at=now,
+                                   last_error=last_error))
+        return
+    mark.evaluated_at = max(mark.evaluated_at, now)
+    mark.last_error = last_error
+
+
+# --- listing --------------------------------------------------------------------
+
+
+def list_occurrences(session: Session, open_only: bool, severity: str | None,
+                     contract_number: str | None) -> list[tuple[PlanOccurrence, str, int]]:
+    """Return (occurrence, contract number, definition id) rows, oldest opening first."""
+    query = select(PlanOccurrence, Contract.number, Contract.definition_id).join(
+        Contract, Contract.id == PlanOccurrence.contract_id)
+    if open_only:
+        query = query.where(PlanOccurrence.status == OPEN)
+    if severity:
+        query = query.where(PlanOccurrence.severity == severity)
+    if contract_number:
+        query = query.where(Contract.number == contract_number)
+    query = query.order_by(PlanOccurrence.opened_at, PlanOccurrence.id)
+    return [(occurrence, number, definition_id)
+            for occurrence, number, definition_id in session.execute(query)]
+
+
+def plan_tasks_of(session: Session, occurrence_ids: Sequence[int]) -> list[tuple[PlanTask, Task]]:
+    rows = session.execute(select(PlanTask, Task).join(Task, Task.id == PlanTask.task_id)
+                           .where(PlanTask.occurrence_id.in_(list(occurrence_ids)))
+                           .order_by(Task.id))
+    return [(link, task) for link, task in rows]
+
+
+def escalations_of(session: Session, occurrence_ids: Sequence[int]) -> dict[int, int]:
+    rows = session.execute(select(PlanEscalation.occurrence_id, func.count())
+                           .where(PlanEscalation.occurrence_id.in_(list(occurrence_ids)))
+                           .group_by(PlanEscalation.occurrence_id))
+    return {occurrence_id: count for occurrence_id, count in rows}

@@ -1,0 +1,195 @@
+"""`lvyue worker` as real processes: SIGTERM, the SQLite lock, four workers on PostgreSQL."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections import Counter
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+
+from engine.clock import parse_time
+from engine.services import contracts
+from engine.services.identity import Identity
+from engine.store.db import open_store
+from engine.store.models import Contract
+from engine.store.plan_models import PlanOccurrence
+from tests.conftest import ORG_FILE, ROOT, SERVICE_LOGIN, Lv, make_lv
+from tests.plan_helpers import write_supply
+
+CREATED = "2026-01-10T10:00:00+08:00"
+OPENS = "2026-02-20T00:00:00+08:00"
+SALES = Identity("wang_li", SERVICE_LOGIN, None, True, ("sales",))
+
+
+def prepare_supply(db: str, tmp_path: Path, count: int) -> Lv:
+    """Deploy the supply process and create `count` started contracts, all due on 2026-01-20."""
+    lv = make_lv(db)
+    assert lv("org", "apply", str(ORG_FILE)).exit_code == 0
+    assert lv("process", "deploy", str(write_supply(tmp_path))).exit_code == 0
+    store = open_store(db, create=False)
+    now = parse_time(CREATED)
+    try:
+        with store.write() as session:
+            for _n in range(count):
+                created = contracts.create(session, SALES, "supply", "Hengtong",
+                                           {"amount": "100.00", "due_on": "2026-01-20",
+                                            "paid": False}, now)
+                contracts.fire(session, SALES, created.number, "start", now)
+    finally:
+        store.dispose()
+    return lv
+
+
+class Worker:
+    """A `lvyue worker` subprocess whose stderr lines are collected as they arrive."""
+
+    def __init__(self, db: str, *args: str) -> None:
+        env = dict(os.environ, LOGNAME=SERVICE_LOGIN, PYTHONUNBUFFERED="1")
+        self.process = subprocess.Popen(
+            [sys.executable, str(ROOT / "cli.py"), "--db", db, *args],
+            cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        self.lines: list[str] = []
+        self._reader = threading.Thread(target=self._read, daemon=True)
+        self._reader.start()
+
+    def _read(self) -> None:
+        assert self.process.stderr is not None
+        for line in self.process.stderr:
+            self.lines.append(line.rstrip("\n"))
+
+    def wait_for(self, text: str, timeout: float = 30) -> None:
+        deadline = time.monotonic() + timeout
+        while not any(text in line for line in self.lines):
+            assert self.process.poll() is None, "\n".join(self.lines)
+            assert time.monotonic() < deadline, f"no {text!r} in: {self.lines}"
+            time.sleep(0.01)
+
+    def finish(self, timeout: float = 120) -> tuple[int, str]:
+        stdout, _stderr = self.process.communicate(timeout=timeout)
+        self._reader.join(timeout=5)
+        return self.process.returncode, stdout
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.kill()
+            self.process.wait(timeout=10)
+
+
+def counts(db: str) -> tuple[int, Counter[str], Counter[int]]:
+    """Return (open occurrences, contracts by state, open occurrences per contract)."""
+    store = open_store(db, create=False)
+    try:
+        with store.read() as session:
+            per_contract = Counter(dict(session.execute(
+                select(PlanOccurrence.contract_id, func.count())
+                .where(PlanOccurrence.status == "open")
+                .group_by(PlanOccurrence.contract_id)).all()))
+            states = Counter(session.scalars(select(Contract.state)))
+    finally:
+        store.dispose()
+    return sum(per_contract.values()), states, per_contract
+
+
+def test_sigterm_finishes_transaction(sqlite_db: str, tmp_path: Path) -> None:
+    lv = prepare_supply(sqlite_db, tmp_path, 300)
+    worker = Worker(sqlite_db, "--now", OPENS, "worker", "--interval", "1s")
+    try:
+        deadline = time.monotonic() + 60
+        while counts(sqlite_db)[0] == 0:
+            assert time.monotonic() < deadline, worker.lines
+            time.sleep(0.01)
+        worker.process.send_signal(signal.SIGTERM)
+        code, _stdout = worker.finish()
+    finally:
+        worker.stop()
+
+    opened, states, per_contract = counts(sqlite_db)
+    assert code == 0, worker.lines
+    assert any("stopping after the current transaction" in line for line in worker.lines)
+    assert any("worker stopped" in line for line in worker.lines)
+    assert 0 < opened < 300
+    assert states["breach"] == opened
+    assert set(per_contract.values()) == {1}
+    assert lv("audit", "verify").exit_code == 0
+
+    resumed = lv("--now", OPENS, "worker", "--once")
+    assert resumed.exit_code == 0, resumed.output
+    assert counts(sqlite_db)[0] == 300
+
+
+def test_second_sqlite_worker_refused(sqlite_db: str, tmp_path: Path) -> None:
+    lv = prepare_supply(sqlite_db, tmp_path, 0)
+    first = Worker(sqlite_db, "worker", "--interval", "60s")
+    try:
+        first.wait_for("worker started")
+        second = lv("worker", "--once")
+        first.process.send_signal(signal.SIGTERM)
+        code, _stdout = first.finish()
+    finally:
+        first.stop()
+    after = lv("worker", "--once")
+
+    assert second.exit_code == 3
+    assert second.stderr.splitlines()[-1] == (
+        f"Another worker (process {first.process.pid}) is already running on SQLite database "
+        f"{sqlite_db}. SQLite allows one worker at a time: stop that worker first, or use "
+        "PostgreSQL to run several.")
+    assert code == 0
+    assert after.exit_code == 0, after.output
+
+
+def test_worker_once_reports_round(sqlite_db: str, tmp_path: Path) -> None:
+    lv = prepare_supply(sqlite_db, tmp_path, 2)
+    channels = tmp_path / "channels.yaml"
+    channels.write_text("channels:\n  journal: {type: file, path: notes.jsonl}\n",
+                        encoding="utf-8")
+
+    result = lv("--now", OPENS, "worker", "--once", "--channels", str(channels))
+
+    assert result.exit_code == 0, result.output
+    assert result.stdout.splitlines() == [
+        "HT-2026-000001: contingency plan late_payment opened",
+        "HT-2026-000002: contingency plan late_payment opened",
+        "Notifications delivered: 4; failed and kept for a retry: 0.",
+    ]
+    assert len((tmp_path / "notes.jsonl").read_text(encoding="utf-8").splitlines()) == 4
+
+
+@pytest.mark.parametrize("interval", ["0s", "soon", "P1M"])
+def test_invalid_interval_rejected(lv: Lv, interval: str) -> None:
+    result = lv("worker", "--once", "--interval", interval)
+
+    assert result.exit_code == 2
+    assert result.stderr == (f"Invalid value for --interval: {interval!r}. Use seconds, "
+                             "minutes or hours such as 30s, 5m or 1h.\n")
+
+
+@pytest.mark.postgres
+def test_four_workers_open_each_plan_once(pg_url: str, tmp_path: Path) -> None:
+    lv = prepare_supply(pg_url, tmp_path, 1000)
+
+    workers = [Worker(pg_url, "--now", OPENS, "worker", "--once") for _n in range(4)]
+    try:
+        results = [worker.finish(timeout=300) for worker in workers]
+    finally:
+        for worker in workers:
+            worker.stop()
+
+    opened, states, per_contract = counts(pg_url)
+    reported = Counter(line for _code, stdout in results for line in stdout.splitlines())
+    assert [code for code, _stdout in results] == [0, 0, 0, 0], [w.lines for w in workers]
+    assert opened == 1000
+    assert len(per_contract) == 1000
+    assert set(per_contract.values()) == {1}
+    assert states == Counter({"breach": 1000})
+    assert len(reported) == 1000
+    assert set(reported.values()) == {1}
+    assert sum(1 for _code, stdout in results if stdout) >= 2
+    assert lv("audit", "verify").exit_code == 0
