@@ -1,4 +1,4 @@
-"""Render rows as a table, JSON or CSV on stdout (D13: a BOM only with --bom)."""
+"""Render rows as a table, JSON or CSV on stdout; CSV starts with a UTF-8 BOM only with --bom."""
 
 from __future__ import annotations
 
