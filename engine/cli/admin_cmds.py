@@ -57,6 +57,16 @@ def make_db_group() -> click.Group:
             click.echo(_("Database upgraded from {before} to {after}.").format(
                 before=before or _("empty"), after=after))
 
+    @group.command(name="backup", help=_("Write a consistent copy of the SQLite database to "
+                                         "FILE (VACUUM INTO)."))
+    @click.argument("target", type=click.Path(dir_okay=False))
+    @click.pass_context
+    def backup(ctx: click.Context, target: str) -> None:
+        from engine.store.backup import backup_sqlite
+
+        backup_sqlite(app(ctx).store(create=False), target)
+        click.echo(_("Backup written to {path}.").format(path=target))
+
     @group.command(name="status", help=_("Show the schema revision of the database."))
     @click.pass_context
     def status(ctx: click.Context) -> None:
