@@ -29,7 +29,7 @@ wheel: $(STAMP)
 	$(BIN)/python -m pip wheel --no-deps --wheel-dir dist .
 
 bench: $(STAMP)
-	$(BIN)/python bench/run.py
+	$(BIN)/python bench/moves.py
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info
