@@ -21,15 +21,15 @@ demo: $(STAMP)
 test: $(STAMP)
 	$(BIN)/python -m pytest -q
 
-# Rebuild the compiled gettext catalogs after editing engine/locale/*/LC_MESSAGES/lvyue.po.
+# Re-extract messages, merge translations (engine/locale/pending/*.po) and compile catalogs.
 i18n: $(STAMP)
-	$(BIN)/pybabel compile --domain lvyue --directory engine/locale --statistics
+	$(BIN)/python tools/i18n.py update
 
 wheel: $(STAMP)
 	$(BIN)/python -m pip wheel --no-deps --wheel-dir dist .
 
 bench: $(STAMP)
-	$(BIN)/python bench/run.py
+	$(BIN)/python bench/moves.py
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info

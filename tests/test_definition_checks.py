@@ -332,7 +332,7 @@ def test_undeclared_task_and_notify_roles() -> None:
     ]
 
 
-# --- transitions sharing a trigger (D3) ---------------------------------------------------
+# --- transitions sharing a trigger ---------------------------------------------------
 
 SHARED = (
     MINIMAL_PROCESS

@@ -52,3 +52,32 @@ def test_sqlite_pragmas_on_every_connection(sqlite_db: str) -> None:
 
     assert pragmas == {"journal_mode": "wal", "synchronous": 2, "foreign_keys": 1,
                        "busy_timeout": 10000}
+
+
+def test_db_backup_copies_history(sqlite_db: str, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from tests.conftest import new_contract, prepare
+
+    lv = make_lv(sqlite_db)
+    prepare(lv)
+    number = new_contract(lv)
+    target = tmp_path / "copy.db"
+
+    result = lv("db", "backup", str(target))
+    copied = make_lv(str(target))("contract", "show", number, "--format", "json")
+
+    assert result.exit_code == 0, result.output
+    assert copied.exit_code == 0
+    assert number in copied.stdout
+    assert make_lv(str(target))("audit", "verify").exit_code == 0
+
+
+def test_db_backup_refuses_existing_file(sqlite_db: str, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    lv = make_lv(sqlite_db)
+    assert lv("db", "upgrade").exit_code == 0
+    target = tmp_path / "exists.db"
+    target.write_text("keep me")
+
+    result = lv("db", "backup", str(target))
+
+    assert result.exit_code == 2
+    assert target.read_text() == "keep me"

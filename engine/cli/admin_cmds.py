@@ -10,6 +10,7 @@ from engine.cli.render import emit_rows, format_option
 from engine.errors import ExitCode
 from engine.i18n import _
 from engine.services import org
+from engine.store import repo
 from engine.store.db import Store, resolve_url, sqlite_path
 from engine.store.migrate import current_revision, upgrade_to_head
 
@@ -57,6 +58,16 @@ def make_db_group() -> click.Group:
             click.echo(_("Database upgraded from {before} to {after}.").format(
                 before=before or _("empty"), after=after))
 
+    @group.command(name="backup", help=_("Write a consistent copy of the SQLite database to "
+                                         "FILE (VACUUM INTO)."))
+    @click.argument("target", type=click.Path(dir_okay=False))
+    @click.pass_context
+    def backup(ctx: click.Context, target: str) -> None:
+        from engine.store.backup import backup_sqlite
+
+        backup_sqlite(app(ctx).store(create=False), target)
+        click.echo(_("Backup written to {path}.").format(path=target))
+
     @group.command(name="status", help=_("Show the schema revision of the database."))
     @click.pass_context
     def status(ctx: click.Context) -> None:
@@ -79,7 +90,7 @@ def make_audit_group() -> click.Group:
         from engine.audit.verify import verify_all
 
         with app(ctx).store(create=False).read() as session:
-            with progress_bar(_("Verifying"), repo_count(session)) as advance:
+            with progress_bar(_("Verifying"), repo.count_contracts(session)) as advance:
                 report = verify_all(session, advance)
         if report.ok:
             if output_format == "table":
@@ -99,14 +110,6 @@ def make_audit_group() -> click.Group:
         raise click.exceptions.Exit(ExitCode.VERIFICATION_FAILED)
 
     return group
-
-
-def repo_count(session) -> int:  # type: ignore[no-untyped-def]
-    from sqlalchemy import func, select
-
-    from engine.store.models import Contract
-
-    return int(session.scalar(select(func.count()).select_from(Contract)) or 0)
 
 
 def _problem_text(problem: str) -> str:

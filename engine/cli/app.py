@@ -86,7 +86,7 @@ def report_internal_error(exc: BaseException) -> None:
 
 
 class LvyueGroup(click.Group):
-    """Root group whose main() turns every outcome into a documented exit code (D10)."""
+    """Root group whose main() turns every outcome into one of the exit codes in README.md."""
 
     def main(self, args=None, prog_name=None, complete_var=None,  # type: ignore[override]
              standalone_mode=True, **extra):

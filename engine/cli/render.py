@@ -1,4 +1,4 @@
-"""Render rows as a table, JSON or CSV on stdout (D13: a BOM only with --bom)."""
+"""Render rows as a table, JSON or CSV on stdout; CSV starts with a UTF-8 BOM only with --bom."""
 
 from __future__ import annotations
 
@@ -65,11 +65,11 @@ def emit_rows(rows: Sequence[dict[str, Any]], columns: Sequence[tuple[str, str]]
 
 
 def _table(rows: Sequence[dict[str, Any]], columns: Sequence[tuple[str, str]],
-           title: str | None) -> None:
+           title: str | None, show_header: bool = True) -> None:
     from rich.console import Console
     from rich.table import Table
 
-    table = Table(title=title, show_lines=False, header_style="bold")
+    table = Table(title=title, show_lines=False, header_style="bold", show_header=show_header)
     for _key, header in columns:
         table.add_column(header, overflow="fold")
     for row in rows:
@@ -90,6 +90,6 @@ def emit_record(record: dict[str, Any], labels: dict[str, str], output_format: s
     """Print one object: key/value table, a JSON object, or a one-row CSV."""
     if output_format == "table":
         rows = [{"field": labels.get(k, k), "value": _cell(v)} for k, v in record.items()]
-        _table(rows, [("field", ""), ("value", "")], None)
+        _table(rows, [("field", ""), ("value", "")], None, show_header=False)
         return
     emit_rows([record], [(k, k) for k in record], output_format, bom, json_value=record)

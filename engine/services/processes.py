@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from engine.clock import utcnow
 from engine.definition import load_definition, load_definition_text
 from engine.definition.model import ProcessDefinition
-from engine.errors import BadInputError, ConflictError, NotFoundError
+from engine.errors import BadInputError, NotFoundError
 from engine.i18n import _
 from engine.store import repo
 from engine.store.models import Definition
@@ -53,7 +53,7 @@ def deploy(session: Session, path: str | Path, actor: str) -> DeployResult:
     if existing is not None:
         if existing.content_hash == definition.content_hash:
             return DeployResult(definition, created=False)
-        raise ConflictError(
+        raise BadInputError(
             _("Process {process} version {version} is already deployed with different "
               "content (hash {old:.12}, this file {new:.12}). Deployed versions never change: "
               "raise 'version' in {path} and deploy again.").format(

@@ -17,7 +17,7 @@ from engine.store.db import Store
 
 @dataclass
 class StepReport:
-    """What one step did at one instant."""
+    """Outcome of one step at one instant."""
 
     step: str
     changed: int = 0

@@ -166,7 +166,15 @@ def open_store(option: str | None, *, create: bool) -> Store:
                 .format(folder=path.parent, path=path)
             )
     store = Store(url)
-    if not store.has_schema():
+    try:
+        has_schema = store.has_schema()
+    except OperationalError as exc:
+        store.dispose()
+        raise BadInputError(
+            _("Cannot connect to database {url}: {error}. Check --db or LVYUE_DB and that the "
+              "server is running.").format(url=_safe_url(url), error=str(exc.orig).strip())
+        ) from exc
+    if not has_schema:
         if not create:
             raise NotFoundError(
                 _("Database {url} has no Lvyue tables. Run 'lvyue db upgrade' first.")

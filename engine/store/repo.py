@@ -92,6 +92,10 @@ def list_contracts(session: Session, state: str | None = None, process_id: str |
     return [(c, d) for c, d in session.execute(query.order_by(Contract.number))]
 
 
+def count_contracts(session: Session) -> int:
+    return int(session.scalar(select(func.count()).select_from(Contract)) or 0)
+
+
 def add_contract(session: Session, **values: Any) -> Contract:
     contract = Contract(**values)
     session.add(contract)
