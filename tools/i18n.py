@@ -22,7 +22,8 @@ from babel.messages.pofile import read_po, write_po
 ROOT = Path(__file__).resolve().parent.parent
 LOCALE = ROOT / "engine" / "locale"
 DOMAIN = "lvyue"
-KEYWORDS = {"_": None, "ngettext": (1, 2)}
+# N_ marks texts translated later into every language at once (engine/labels.py).
+KEYWORDS = {"_": None, "N_": None, "ngettext": (1, 2)}
 PLACEHOLDER = re.compile(r"\{[^{}]*\}")
 
 
