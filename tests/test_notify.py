@@ -365,3 +365,15 @@ def test_concurrent_senders_on_postgresql(pg_url: str, tmp_path: Path) -> None:
     assert set(seen) == {f"<outbox-{n}@test.example>" for n in ids}
     assert set(seen.values()) == {1}
     assert {row["attempts"] for row in listed(lv).values()} == {1}
+
+
+def test_example_channel_file_loads() -> None:
+    from engine import EXAMPLES_DIR
+    from engine.notify.config import load_channel_file
+
+    loaded = load_channel_file(EXAMPLES_DIR / "channels.yaml")
+
+    assert [(c.name, c.type) for c in loaded.channels] == [("journal", "file"), ("mail", "smtp")]
+    assert loaded.backoff(1).total_seconds() == 60
+    assert loaded.backoff(4).total_seconds() == 480
+    assert loaded.backoff(30).total_seconds() == 3600
