@@ -37,13 +37,13 @@ def test_event_plan_opens_only_on_its_event() -> None:
 
     quiet = evaluate_plans(process, snapshot(), NOW, PlanState())
     other = evaluate_plans(process, snapshot(), NOW, PlanState(), event="payment_received")
-    heard = evaluate_plans(process, snapshot(), NOW, PlanState(), event="complaint_received")
+    matching = evaluate_plans(process, snapshot(), NOW, PlanState(), event="complaint_received")
 
     assert quiet.openings == []
     assert other.openings == []
-    assert [(o.plan.plan_id, o.opened_by) for o in heard.openings] == [
+    assert [(o.plan.plan_id, o.opened_by) for o in matching.openings] == [
         ("complaint", "on:complaint_received")]
-    assert [(m.role, m.due_at) for m in heard.openings[0].measures] == [
+    assert [(m.role, m.due_at) for m in matching.openings[0].measures] == [
         ("sales", datetime(2026, 2, 20, 16, 0))]
 
 
