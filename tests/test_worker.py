@@ -48,21 +48,25 @@ def prepare_supply(db: str, tmp_path: Path, count: int) -> Lv:
 
 
 class Worker:
-    """A `lvyue worker` subprocess whose stderr lines are collected as they arrive."""
+    """A `lvyue worker` subprocess whose output lines are collected as they arrive."""
 
     def __init__(self, db: str, *args: str) -> None:
         env = dict(os.environ, LOGNAME=SERVICE_LOGIN, PYTHONUNBUFFERED="1")
         self.process = subprocess.Popen(
             [sys.executable, str(ROOT / "cli.py"), "--db", db, *args],
             cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-        self.lines: list[str] = []
-        self._reader = threading.Thread(target=self._read, daemon=True)
-        self._reader.start()
+        self.lines: list[str] = []  # stderr
+        self.output: list[str] = []  # stdout
+        self._readers = [threading.Thread(target=self._read, args=(stream, lines), daemon=True)
+                         for stream, lines in ((self.process.stderr, self.lines),
+                                               (self.process.stdout, self.output))]
+        for reader in self._readers:
+            reader.start()
 
-    def _read(self) -> None:
-        assert self.process.stderr is not None
-        for line in self.process.stderr:
-            self.lines.append(line.rstrip("\n"))
+    @staticmethod
+    def _read(stream, lines: list[str]) -> None:  # type: ignore[no-untyped-def]
+        for line in stream:
+            lines.append(line.rstrip("\n"))
 
     def wait_for(self, text: str, timeout: float = 30) -> None:
         deadline = time.monotonic() + timeout
@@ -72,9 +76,11 @@ class Worker:
             time.sleep(0.01)
 
     def finish(self, timeout: float = 120) -> tuple[int, str]:
-        stdout, _stderr = self.process.communicate(timeout=timeout)
-        self._reader.join(timeout=5)
-        return self.process.returncode, stdout
+        """Wait for the exit; return the exit code and everything written to stdout."""
+        code = self.process.wait(timeout=timeout)
+        for reader in self._readers:
+            reader.join(timeout=10)
+        return code, "".join(line + "\n" for line in self.output)
 
     def stop(self) -> None:
         if self.process.poll() is None:

@@ -47,6 +47,7 @@ class Context:
     contract: Contract
     os_login: str
     now: datetime
+    from_tick: bool
 
 
 def snapshot_of(contract: Contract, definition: ProcessDefinition) -> ContractSnapshot:
@@ -67,16 +68,17 @@ def plan_state(session: Session, contract_id: int) -> PlanState:
 
 def evaluate_in_transaction(session: Session, recorder: Recorder, contract: Contract,
                             definition: ProcessDefinition, snapshot: ContractSnapshot,
-                            now: datetime, os_login: str,
-                            event: str | None = None) -> PlanOutcome:
+                            now: datetime, os_login: str, event: str | None = None,
+                            from_tick: bool = False) -> PlanOutcome:
     """Evaluate the contract's plans on `snapshot` and store the outcome with `recorder`.
 
     Guard failures are recorded as a history row when they first appear (not
-    again while the same error repeats). The caller commits the recorder.
+    again while the same error repeats). `from_tick` marks the contract as
+    evaluated at `now` for the tick step. The caller commits the recorder.
     """
     if not definition.contingency_plans:
         return PlanOutcome()
-    context = Context(session, recorder, contract, os_login, now)
+    context = Context(session, recorder, contract, os_login, now, from_tick)
     outcome = evaluate_plans(definition, snapshot, now, plan_state(session, contract.id), event)
     apply_outcome(context, snapshot, outcome)
     if outcome.moves and definition.states[snapshot.state].final:
@@ -210,7 +212,8 @@ def record_failures(context: Context, failures: list[GuardFailure]) -> None:
         context.recorder.append(_system_entry(context, "plan_guard_failed", "plans", {
             "failures": [{"plan": f.plan_id, "guard": f.key, "message": f.message}
                          for f in failures]}))
-    plan_repo.mark_evaluated(context.session, context.contract.id, context.now, text)
+    plan_repo.mark_evaluated(context.session, context.contract.id,
+                             context.now if context.from_tick else None, text)
 
 
 def _already_open(number: str, plan_id: str) -> ConflictError:

@@ -96,7 +96,7 @@ def _evaluate_next(session: Session, now: datetime, scope: dict[int, list[str]],
     recorder = Recorder(session, contract, definition.process_id, definition.version, now)
 
     outcome = plan_engine.evaluate_in_transaction(session, recorder, contract, definition,
-                                                  snapshot, now, os_login())
+                                                  snapshot, now, os_login(), from_tick=True)
     if recorder.entries:
         recorder.commit(snapshot.state, snapshot.data)
     report.messages += [_("{number}: contingency plan {plan} opened").format(

@@ -84,12 +84,16 @@ class PlanTask(Base):
 
 
 class PlanEvaluation(Base):
-    """When a contract's plans were last evaluated by a tick, and the last guard error."""
+    """The instant of the last tick that evaluated a contract's plans, and the last guard error.
+
+    Evaluations after moves and events record errors but leave `evaluated_at`
+    alone, so a replay that ticks through past days still visits the contract.
+    """
 
     __tablename__ = "plan_evaluations"
 
     contract_id: Mapped[int] = mapped_column(ForeignKey("contracts.id"), primary_key=True)
-    evaluated_at: Mapped[datetime] = mapped_column(DateTime)
+    evaluated_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
     last_error: Mapped[str | None] = mapped_column(Text, nullable=True)
 
 

@@ -183,15 +183,19 @@ def evaluation_of(session: Session, contract_id: int) -> PlanEvaluation | None:
     return session.get(PlanEvaluation, contract_id)
 
 
-def mark_evaluated(session: Session, contract_id: int, now: datetime,
+def mark_evaluated(session: Session, contract_id: int, tick_at: datetime | None,
                    last_error: str | None) -> None:
-    """Record that the contract's plans were evaluated at `now` (never moving the mark back)."""
+    """Keep the latest guard error and, for a tick, its instant (never moving it back)."""
     mark = session.get(PlanEvaluation, contract_id)
+    if mark is None and tick_at is None and last_error is None:
+        return
     if mark is None:
-        session.add(PlanEvaluation(contract_id=contract_id, evaluated_at=now,
+        session.add(PlanEvaluation(contract_id=contract_id, evaluated_at=tick_at,
                                    last_error=last_error))
         return
-    mark.evaluated_at = max(mark.evaluated_at, now)
+    if tick_at is not None:
+        mark.evaluated_at = tick_at if mark.evaluated_at is None else max(mark.evaluated_at,
+                                                                          tick_at)
     mark.last_error = last_error
 
 

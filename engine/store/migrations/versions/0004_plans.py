@@ -62,7 +62,7 @@ def upgrade() -> None:
     op.create_table(
         "plan_evaluations",
         sa.Column("contract_id", sa.Integer, sa.ForeignKey("contracts.id"), primary_key=True),
-        sa.Column("evaluated_at", sa.DateTime, nullable=False),
+        sa.Column("evaluated_at", sa.DateTime, nullable=True),
         sa.Column("last_error", sa.Text, nullable=True),
     )
     op.create_table(
