@@ -10,6 +10,7 @@ from engine.cli.render import emit_rows, format_option
 from engine.errors import ExitCode
 from engine.i18n import _
 from engine.services import org
+from engine.services.identity import os_login
 from engine.store import repo
 from engine.store.db import Store, resolve_url, sqlite_path
 from engine.store.migrate import current_revision, upgrade_to_head
@@ -27,6 +28,7 @@ def make_org_group() -> click.Group:
     def apply(ctx: click.Context, path: str) -> None:
         people = org.load_org_file(path)
         with app(ctx).store(create=True).write() as session:
+            org.check_may_replace_org(session, os_login())
             count = org.apply_org(session, people)
         click.echo(_("Applied {path}: {count} people.").format(path=path, count=count))
 

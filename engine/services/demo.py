@@ -36,6 +36,7 @@ def run_demo(store: Store, say: Callable[[str], None]) -> DemoReport:
         if person["id"] == DEMO_SERVICE_ACCOUNT:
             person["logins"] = sorted({*person.get("logins", []), os_login()})
     with store.write() as session:
+        org.check_may_replace_org(session, os_login())
         org.apply_org(session, people)
     say(_("Org applied: {count} people from examples/org.yaml.").format(count=len(people)))
 

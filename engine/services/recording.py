@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from engine import jsonutil
+from engine.clock import utcnow
 from engine.audit.chain import HASH_ALGORITHM, HASH_FORMAT, compute_hash
 from engine.errors import ConflictError
 from engine.i18n import _
@@ -58,7 +59,7 @@ class Recorder:
         fields = {
             "contract_number": self.contract.number, "seq": self.seq, "kind": entry.kind,
             "actor": entry.actor, "os_login": entry.os_login, "role": entry.role,
-            "on_behalf_of": entry.on_behalf_of, "recorded_at": self.now,
+            "on_behalf_of": entry.on_behalf_of, "recorded_at": utcnow(),
             "effective_at": entry.effective_at or self.now, "trigger": entry.trigger,
             "from_state": entry.from_state, "to_state": entry.to_state, "reason": entry.reason,
             "rule": entry.rule, "data_diff": jsonutil.dumps(entry.data_diff or {}),
