@@ -57,8 +57,9 @@ class RoundFacts:
         return {vote.voter for vote in self.votes} | {vote.principal for vote in self.votes}
 
     def active_rows(self) -> list[LevelRole]:
+        """Return the rows of the active level, including roles that are already complete."""
         return [row for row in self.rows if row.position == self.position and
-                row.status == "active"]
+                row.status in ("active", "done")]
 
 
 @dataclass(frozen=True)
@@ -75,6 +76,8 @@ def choose_seat(facts: RoundFacts, voter: str, requested_role: str | None,
     """Return where `voter`'s vote counts, or raise RefusedError with the reason."""
     _refuse_initiator(facts, voter, voter)
     _refuse_used(facts, voter)
+    principal: str
+    delegation_id: int | None
     if on_behalf_of is not None and on_behalf_of != voter:
         principal, delegation_id = _delegated_principal(facts, voter, on_behalf_of)
     else:

@@ -38,10 +38,6 @@ def applying_levels(approval: ApprovalSpec, variables: dict[str, Any]) -> list[b
             for level in approval.levels]
 
 
-def quorum_text(quorum: str | int) -> str:
-    return str(quorum)
-
-
 def required_approvals(quorum: str, eligible: int) -> int:
     """Return how many approvals a level role needs from `eligible` people.
 
@@ -96,7 +92,3 @@ def level_due_at(level: ApprovalLevel, started_at: datetime) -> datetime | None:
                                                     level.working_days)
         return start_of_day(last + timedelta(days=1))
     return None
-
-
-def level_roles_text(level: ApprovalLevel) -> str:
-    return " + ".join(level.roles)

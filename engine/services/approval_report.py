@@ -28,9 +28,12 @@ def vote_lines(result: VoteResult, actor: str) -> list[str]:
     if start is not None:
         people = "; ".join(f"{role}: {', '.join(names) or '-'}"
                            for role, names in start.approvers.items())
-        due = local_text(start.due_at) if start.due_at else _("no deadline")
-        lines.append(_("{number}: level {level} started; approvers {people}; due {due}.").format(
-            number=result.number, level=start.position, people=people, due=due))
+        if start.due_at is None:
+            message = _("{number}: level {level} started; approvers {people}; no deadline.")
+        else:
+            message = _("{number}: level {level} started; approvers {people}; due {due}.")
+        lines.append(message.format(number=result.number, level=start.position, people=people,
+                                    due=local_text(start.due_at) if start.due_at else ""))
     for trigger, from_state, to_state, mover in result.moves:
         lines.append(_("{number}: {trigger} {from_state} -> {to_state} (by {actor})").format(
             number=result.number, trigger=trigger, from_state=from_state, to_state=to_state,

@@ -28,9 +28,8 @@ from engine.runtime.approval_rules import (
     required_approvals,
     unfilled_seat,
 )
-from engine.runtime.moves import SYSTEM_ACTOR, ContractSnapshot, fire_by_engine, guard_variables
+from engine.runtime.moves import ContractSnapshot, guard_variables
 from engine.services.approval_text import N_, bilingual
-from engine.services.contract_data import diff
 from engine.services.processes import from_row
 from engine.services.recording import Entry, Recorder
 from engine.store import approval_repo, repo

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import ColumnElement, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from engine.store.approval_models import (
@@ -50,11 +50,6 @@ def set_current_position(session: Session, round_id: int, position: int) -> None
     session.execute(update(ApprovalRound).where(ApprovalRound.id == round_id)
                     .values(current_position=position)
                     .execution_options(synchronize_session=False))
-
-
-def rounds_of(session: Session, contract_id: int) -> list[ApprovalRound]:
-    return list(session.scalars(select(ApprovalRound).where(
-        ApprovalRound.contract_id == contract_id).order_by(ApprovalRound.round_no)))
 
 
 # --- levels and approvers --------------------------------------------------------
@@ -191,7 +186,7 @@ def open_task_rows(session: Session, role: str | None, assignees: list[str] | No
     if role is not None:
         query = query.where(Task.role == role)
     if assignees is not None:
-        mine = Task.assignee.in_(assignees)
+        mine: ColumnElement[bool] = Task.assignee.in_(assignees)
         if roles_for_unassigned:
             mine = or_(mine, Task.assignee.is_(None) & Task.role.in_(roles_for_unassigned))
         query = query.where(mine)
