@@ -80,14 +80,14 @@ def test_add_approver_lets_escalation_role_decide(lv: Lv, tmp_path: Path,
     setup(lv, tmp_path, PEOPLE, levels)
     number = create(lv)
     assert act(lv, "seller", "contract", "fire", number, "submit").exit_code == 0
-    refused = act(lv, "ann", "contract", "approve", number)
+    early_vote = act(lv, "ann", "contract", "approve", number)
 
     result = step(sqlite_db, "2026-03-05T09:00:00+08:00")
     tasks = json.loads(lv("--now", "2026-03-05T09:00:00+08:00", "tasks", "--format",
                           "json").stdout)
     approved = act(lv, "ann", "contract", "approve", number, now="2026-03-05T09:30:00+08:00")
 
-    assert refused.exit_code == 1
+    assert early_vote.exit_code == 1
     assert result == (1, [(f"{number}: approval level 1 is overdue; added approvers ann, ben "
                           "(board).")], [])
     assert [(t["waits_for"], t["overdue"]) for t in tasks] == [
@@ -177,7 +177,8 @@ def test_notify_on_postgresql(pg_lv: Lv, pg_url: str, tmp_path: Path) -> None:
     first = step(pg_url, "2026-03-04T10:00:00+08:00")
     second = step(pg_url, "2026-03-04T10:00:00+08:00")
 
-    assert first[0] == 1 and second == (0, [], [])
+    assert first[0] == 1
+    assert second == (0, [], [])
     assert outbox(pg_url)[0][0] == "cfo"
     assert pg_lv("audit", "verify").exit_code == 0
 

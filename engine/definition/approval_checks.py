@@ -88,7 +88,7 @@ def _check_outcome(ctx: CheckContext, state: str, key: str, trigger: str) -> Ite
 
 
 def check_no_automatic_exit(ctx: CheckContext) -> Iterator[Problem]:
-    """An automatic transition out of a state with an approval would skip the approval."""
+    """Report automatic transitions out of a state with an approval, which would skip it."""
     guarded = {name for name, _approval in approvals(ctx)}
     for index, transition in enumerate(ctx.transitions):
         if not transition.get("auto"):

@@ -1,4 +1,5 @@
-"""Who may cast a vote in an approval round, at which level role, and for whom.
+"""Rules that decide whether a person may vote in an approval round, at which level role,
+and as whose approval the vote counts.
 
 Pure logic over plain values; the services layer loads the round and records
 the vote. Every refusal names the person, the level and what to do instead.
@@ -41,7 +42,7 @@ class CastVote:
 
 @dataclass(frozen=True)
 class RoundFacts:
-    """What the vote rules need to know about a round and the person voting."""
+    """Facts about a round and about the person voting that the vote rules read."""
 
     number: str
     creator: str
@@ -74,8 +75,8 @@ class Choice:
 def choose_seat(facts: RoundFacts, voter: str, requested_role: str | None,
                 on_behalf_of: str | None) -> Choice:
     """Return where `voter`'s vote counts, or raise RefusedError with the reason."""
-    _refuse_initiator(facts, voter, voter)
-    _refuse_used(facts, voter)
+    _raise_if_initiator(facts, voter, voter)
+    _raise_if_used(facts, voter)
     principal: str
     delegation_id: int | None
     if on_behalf_of is not None and on_behalf_of != voter:
@@ -92,14 +93,14 @@ def choose_seat(facts: RoundFacts, voter: str, requested_role: str | None,
                     person=voter, role=requested_role, held=", ".join(facts.voter_roles) or "-"))
         rows = [row for row in rows if row.role == requested_role]
         if not rows:
-            raise RefusedError(_level_roles_refusal(facts, principal, requested_role))
+            raise RefusedError(_role_mismatch_message(facts, principal, requested_role))
     open_rows = [row for row in rows if not row.complete]
     if not open_rows:
-        raise RefusedError(_complete_refusal(facts, rows))
+        raise RefusedError(_role_complete_message(facts, rows))
     return Choice(open_rows[0], principal, delegation_id)
 
 
-def _refuse_initiator(facts: RoundFacts, person: str, voter: str) -> None:
+def _raise_if_initiator(facts: RoundFacts, person: str, voter: str) -> None:
     if person == facts.creator:
         message = _("{voter} may not vote on {number}: {person} created the contract, and the "
                     "initiator never approves or rejects it (separation of duties). Another "
@@ -113,7 +114,7 @@ def _refuse_initiator(facts: RoundFacts, person: str, voter: str) -> None:
     raise RefusedError(message.format(voter=voter, number=facts.number, person=person))
 
 
-def _refuse_used(facts: RoundFacts, person: str) -> None:
+def _raise_if_used(facts: RoundFacts, person: str) -> None:
     for vote in facts.votes:
         if person in (vote.voter, vote.principal):
             if vote.voter == vote.principal:
@@ -136,8 +137,8 @@ def _delegated_principal(facts: RoundFacts, voter: str, delegator: str) -> tuple
             _("{voter} may not vote for {delegator} on {number}: no delegation from {delegator} "
               "to {voter} covers today. 'lvyue org delegations' lists the delegations.").format(
                 voter=voter, delegator=delegator, number=facts.number))
-    _refuse_initiator(facts, delegator, voter)
-    _refuse_used(facts, delegator)
+    _raise_if_initiator(facts, delegator, voter)
+    _raise_if_used(facts, delegator)
     if not any(delegator in row.approvers for row in facts.active_rows()):
         raise RefusedError(_not_approver(facts, delegator))
     return delegator, delegation_id
@@ -175,7 +176,7 @@ def _not_approver(facts: RoundFacts, person: str) -> str:
         approvers=", ".join(approvers) or "-")
 
 
-def _level_roles_refusal(facts: RoundFacts, principal: str, role: str) -> str:
+def _role_mismatch_message(facts: RoundFacts, principal: str, role: str) -> str:
     roles = [row.role for row in facts.active_rows() if principal in row.approvers]
     return _("{person} cannot vote as {role} at level {level} of {number}; {person} approves "
              "this level as: {roles}.").format(person=principal, role=role,
@@ -183,7 +184,7 @@ def _level_roles_refusal(facts: RoundFacts, principal: str, role: str) -> str:
                                                roles=", ".join(roles) or "-")
 
 
-def _complete_refusal(facts: RoundFacts, rows: list[LevelRole]) -> str:
+def _role_complete_message(facts: RoundFacts, rows: list[LevelRole]) -> str:
     waiting = [row.role for row in facts.active_rows() if not row.complete]
     return _("Role {role} at level {level} of {number} already has the approvals it needs; the "
              "level waits for: {waiting}.").format(role=", ".join(r.role for r in rows),

@@ -1,9 +1,9 @@
 """The part of every commit that keeps approval rounds in step with the contract's moves.
 
-Recorder.commit calls `before_commit` before it writes anything. Approval outcomes
-(moves whose rule starts with `approval:`) close their round where they are fired,
-so this hook handles every other move: entering a state with an approval starts a
-round, leaving it closes the round, and a data change inside the state withdraws it.
+Recorder.commit calls `before_commit` before it writes anything. Approval outcomes,
+whose rule starts with `approval:`, close their round where they are fired. This
+hook handles every other move. Entering a state with an approval starts a round,
+leaving it closes the round, and a data change inside the state withdraws it.
 """
 
 from __future__ import annotations

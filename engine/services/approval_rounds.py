@@ -42,7 +42,7 @@ RULE_PREFIX = "approval:"
 
 @dataclass
 class RoundScope:
-    """What the round operations of one transaction on one contract share."""
+    """Session, recorder, contract and clock that the round operations of one transaction share."""
 
     session: Session
     recorder: Recorder
@@ -150,7 +150,7 @@ def start_round(scope: RoundScope, state: str, approval: ApprovalSpec, initiator
     seats = submission_seats(scope, approval, applies, excluded)
     short = unfilled_seat(seats)
     if short is not None:
-        raise RefusedError(submission_refusal(scope, approval, seats, short, initiator))
+        raise RefusedError(submission_refused_message(scope, approval, seats, short, initiator))
 
     first = applies.index(True) + 1
     start = plan_level(scope, approval, first, excluded, set())
@@ -204,7 +204,7 @@ def describe_seats(seats: list[Seat]) -> str:
         for seat in seats)
 
 
-def submission_refusal(scope: RoundScope, approval: ApprovalSpec, seats: list[Seat],
+def submission_refused_message(scope: RoundScope, approval: ApprovalSpec, seats: list[Seat],
                        short: Seat, initiator: str) -> str:
     creator = scope.contract.created_by
     if creator == initiator:

@@ -43,7 +43,7 @@ log = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class VoteResult:
-    """What one vote did, for the command to report."""
+    """The effect of one vote, for the command to report."""
 
     number: str
     decision: str

@@ -1,4 +1,4 @@
-"""What waits for whom: open tasks, oldest first, for everyone, one person or one role."""
+"""Open tasks, oldest first, for everyone, for one person or for one role."""
 
 from __future__ import annotations
 
