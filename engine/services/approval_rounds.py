@@ -10,6 +10,7 @@ row-version UPDATE, so a concurrent command fails on the row version first.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -55,7 +56,7 @@ class RoundScope:
     def number(self) -> str:
         return self.contract.number
 
-    def later(self, write: Any) -> None:
+    def later(self, write: Callable[[], None]) -> None:
         """Queue a write for after the contract's row-version UPDATE."""
         self.recorder.after_update.append(write)
 
@@ -87,7 +88,12 @@ def rule_for(state: str) -> str:
 
 def plan_level(scope: RoundScope, approval: ApprovalSpec, position: int, excluded: set[str],
                used: set[str]) -> LevelStart:
-    """Fix the approvers of level `position`: role holders who are neither excluded nor used."""
+    """Fix the approvers of level `position`: role holders who are neither excluded nor used.
+
+    NOTE: when the org file has lost every eligible holder of a role since the round
+    started, the level starts without approvers. It then waits for its escalation or
+    for the initiator to withdraw, and nothing reports it before the deadline.
+    """
     level = approval.levels[position - 1]
     approvers = {role: tuple(sorted(role_holders(scope.session, role) - excluded - used))
                  for role in level.roles}
