@@ -46,7 +46,7 @@ def test_lang_option_gives_chinese_refusal(lv: Lv, sqlite_db: str) -> None:
 
     assert result.exit_code == 1
     assert "draft" in result.stderr
-    assert "approve" in result.stderr
+    assert "archive" in result.stderr
     assert "不允许" in result.stderr
 
 

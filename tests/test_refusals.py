@@ -18,11 +18,11 @@ def test_wrong_state_lists_allowed_triggers(lv: Lv) -> None:
     number = new_contract(lv)
     before = snapshot(lv, number)
 
-    result = lv("--as", "chen_jie", "contract", "fire", number, "approve")
+    result = lv("--as", "wang_li", "contract", "fire", number, "withdraw")
 
     assert result.exit_code == 1
     assert result.stderr.strip() == (
-        "'approve' is not allowed in state draft. Triggers allowed now: submit.")
+        "'withdraw' is not allowed in state draft. Triggers allowed now: submit.")
     assert snapshot(lv, number) == before
 
 

@@ -21,6 +21,10 @@ def build_cli() -> click.Group:
     for command in (make_process_group(), make_contract_group(), make_org_group(),
                     make_db_group(), make_audit_group(), make_demo()):
         root.add_command(command)
+
+    from engine.cli.approval_cmds import register as register_approval_commands
+
+    register_approval_commands(root)
     return root
 
 

@@ -9,6 +9,13 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Callable, Iterator
 
+from engine.definition.approval_checks import (
+    check_approval_levels,
+    check_approval_outcomes,
+    check_approval_state_kind,
+    check_no_automatic_exit,
+    outcome_triggers,
+)
 from engine.definition.check_context import (
     CEL_IDENTIFIER,
     CEL_RESERVED_WORDS,
@@ -254,10 +261,14 @@ def check_auto_transitions(ctx: CheckContext) -> Iterator[Problem]:
 def check_transitions_can_fire(ctx: CheckContext) -> Iterator[Problem]:
     """Report transitions with neither roles nor `auto: true`, which nothing could fire.
 
-    NOTE: approval outcomes and contingency plans will also fire transitions by name.
-    When the file format gains them, a transition they name passes this check too.
+    A transition that an approval outcome names passes, because the engine fires it.
+    NOTE: contingency plans will also fire transitions by name. When the file format
+    gains them, a transition they name passes this check too.
     """
+    fired_by_approvals = outcome_triggers(ctx)
     for index, transition in enumerate(ctx.transitions):
+        if transition["trigger"] in fired_by_approvals:
+            continue
         if "roles" not in transition and not transition.get("auto"):
             yield ctx.problem(
                 ("transitions", index),
@@ -285,6 +296,10 @@ CHECKS: tuple[Callable[[CheckContext], Iterator[Problem]], ...] = (
     check_set_fields_declared,
     check_auto_transitions,
     check_transitions_can_fire,
+    check_approval_state_kind,
+    check_approval_outcomes,
+    check_approval_levels,
+    check_no_automatic_exit,
 )
 
 

@@ -124,7 +124,8 @@ def fire(session: Session, identity: Identity, number: str, trigger: str, now: d
         recorder.append_move(move, identity.os_login, reason, details=details)
     contract_data.validate_data(snapshot.data, definition, number)
     version = recorder.commit(snapshot.state, snapshot.data)
-    return MoveResult(number, start_state, snapshot.state, version, _summary(moves))
+    final_state = recorder.final_state or snapshot.state
+    return MoveResult(number, start_state, final_state, version, _summary(recorder.moves))
 
 
 def _summary(moves: list[Move]) -> tuple[tuple[str, str, str, str], ...]:

@@ -30,5 +30,7 @@ TickStep = Callable[[Store, datetime], StepReport]
 
 def tick_steps() -> list[TickStep]:
     """Return the steps in the order a tick runs them (imported lazily)."""
-    steps: list[TickStep] = []
+    from engine.services.approval_deadlines import approval_deadline_step
+
+    steps: list[TickStep] = [approval_deadline_step]
     return steps
