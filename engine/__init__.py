@@ -10,3 +10,4 @@ PACKAGE_ROOT = Path(__file__).resolve().parent.parent
 PROCESSES_DIR = PACKAGE_ROOT / "processes"
 SCHEMAS_DIR = PACKAGE_ROOT / "schemas"
 EXAMPLES_DIR = PACKAGE_ROOT / "examples"
+CALENDARS_DIR = PACKAGE_ROOT / "calendars"

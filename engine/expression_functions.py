@@ -131,6 +131,18 @@ def date_of(timestamp: Any) -> str:
     )
 
 
+def add_working_days(day: Any, count: Any) -> str:
+    """Return the ISO date `count` working days after `day` in the business calendar."""
+    from engine.business_calendar import business_calendar
+    from engine.errors import LvyueError
+
+    start, offset = _date("add_working_days", 1, day), _days("add_working_days", 2, count)
+    try:
+        return business_calendar().add_working_days(start, offset).isoformat()
+    except LvyueError as exc:
+        raise FunctionArgumentError(exc.message) from None
+
+
 # Functions every expression may call, by name. Each raises FunctionArgumentError on
 # an argument it cannot use. Later helpers, such as add_working_days, belong here too.
 FUNCTIONS: dict[str, Callable[..., Any]] = {
@@ -142,6 +154,7 @@ FUNCTIONS: dict[str, Callable[..., Any]] = {
     "money_add": money_add,
     "money_sub": money_sub,
     "add_days": add_days,
+    "add_working_days": add_working_days,
     "days_between": days_between,
     "date_of": date_of,
 }

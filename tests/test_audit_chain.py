@@ -9,11 +9,18 @@ import pytest
 from tests.conftest import Lv, new_contract, prepare
 
 
+NOW = "2026-03-02T10:00:00+08:00"
+# created, submit, round started, legal vote, finance level started, finance vote,
+# round approved, start_execution
+ROWS = 8
+
+
 def moved_contract(lv: Lv) -> str:
     prepare(lv)
     number = new_contract(lv)
-    assert lv("--as", "wang_li", "contract", "fire", number, "submit").exit_code == 0
-    assert lv("--as", "chen_jie", "contract", "fire", number, "approve").exit_code == 0
+    assert lv("--now", NOW, "--as", "wang_li", "contract", "fire", number, "submit").exit_code == 0
+    assert lv("--now", NOW, "--as", "chen_jie", "contract", "approve", number).exit_code == 0
+    assert lv("--now", NOW, "--as", "liu_yang", "contract", "approve", number).exit_code == 0
     return number
 
 
@@ -48,12 +55,12 @@ def test_verify_detects_truncated_chain(lv: Lv, sqlite_db: str) -> None:
     moved_contract(lv)
     with sqlite3.connect(sqlite_db) as connection:
         connection.execute("DROP TRIGGER history_no_delete")
-        connection.execute("DELETE FROM history WHERE seq = 3")
+        connection.execute("DELETE FROM history WHERE seq = ?", (ROWS,))
 
     result = lv("audit", "verify", "--format", "csv")
 
     assert result.exit_code == 5
-    assert ",3,truncated," in result.stdout
+    assert f",{ROWS},truncated," in result.stdout
 
 
 def test_history_rejects_update_and_delete(lv: Lv, sqlite_db: str) -> None:
@@ -73,7 +80,7 @@ def test_verify_detects_state_edit(lv: Lv, sqlite_db: str) -> None:
     result = lv("audit", "verify", "--format", "csv")
 
     assert result.exit_code == 5
-    assert f"{number},3,state," in result.stdout
+    assert f"{number},{ROWS},state," in result.stdout
 
 
 @pytest.mark.postgres

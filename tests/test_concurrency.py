@@ -48,8 +48,9 @@ def check_races(lv: Lv, db: str) -> None:
         history = json.loads(lv("contract", "history", number, "--format", "json").stdout)
         assert codes[0] == 0, codes
         assert codes[1] in (1, 3), codes
-        assert len(history) == 2
+        assert [row["kind"] for row in history] == ["created", "transition", "approval"]
         assert history[1]["trigger"] == "submit"
+        assert history[2]["details"]["event"] == "round_started"
     assert lv("audit", "verify").exit_code == 0
 
 

@@ -42,7 +42,9 @@ def at(text: str, marker: str, column: int | str, message: str, occurrence: int 
 # --- the shipped processes ------------------------------------------------------------
 
 
-@pytest.mark.parametrize("process_id", ["customer_contract", "framework_agreement"])
+@pytest.mark.parametrize(
+    "process_id", ["customer_contract", "framework_agreement", "procurement_contract"]
+)
 def test_shipped_process_is_valid(process_id: str) -> None:
     path = find_shipped_process(process_id)
     definition = load_definition(path)
@@ -52,7 +54,9 @@ def test_shipped_process_is_valid(process_id: str) -> None:
 
 
 def test_shipped_process_ids() -> None:
-    assert shipped_process_ids() == ["customer_contract", "framework_agreement"]
+    assert shipped_process_ids() == [
+        "customer_contract", "framework_agreement", "procurement_contract",
+    ]  # fmt: skip
 
 
 def test_shipped_processes_point_editors_at_schema() -> None:
@@ -68,14 +72,17 @@ def test_customer_contract_lifecycle() -> None:
         "archived",
     ]  # fmt: skip
     assert [s.name for s in definition.states.values() if s.final] == ["archived"]
-    assert definition.triggers_from("approval") == ["approve", "reject", "withdraw"]
+    assert definition.triggers_from("approval") == [
+        "withdraw", "start_execution", "return_to_draft",
+    ]  # fmt: skip
     assert definition.roles["cfo"]["zh-CN"] == "财务总监"
     submit = definition.transitions_for("submit", "draft")[0]
     assert submit.guard is not None and submit.guard.source == 'money_gt(data.amount, "0")'
-    assert isinstance(submit.actions[0], TaskAction) and submit.actions[0].role == "legal"
-    approve = definition.transitions_for("approve", "approval")[0]
-    assert approve.actions[0] == SetAction("approved_on", approve.actions[0].expression)
-    assert approve.actions[0].expression.source == "today"
+    approved = definition.transitions_for("start_execution", "approval")[0]
+    assert approved.engine_only
+    assert approved.actions[0] == SetAction("approved_on", approved.actions[0].expression)
+    assert approved.actions[0].expression.source == "today"
+    assert isinstance(approved.actions[1], NotifyAction) and approved.actions[1].role == "sales"
 
 
 def test_find_unknown_process_is_not_found() -> None:
@@ -83,7 +90,7 @@ def test_find_unknown_process_is_not_found() -> None:
         find_shipped_process("../secrets")
     assert caught.value.message == (
         "process '../secrets' is not shipped with Lvyue. "
-        "Shipped processes: customer_contract, framework_agreement."
+        "Shipped processes: customer_contract, framework_agreement, procurement_contract."
     )
     assert caught.value.exit_code == ExitCode.NOT_FOUND
 

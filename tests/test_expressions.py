@@ -149,8 +149,8 @@ def test_unknown_function_is_rejected() -> None:
         compile_guard("money_gte(data.amount, '5')")
     assert caught.value.message == (
         "expression 'money_gte(data.amount, '5')' calls unknown function money_gte. "
-        "Available functions: add_days, date_of, days_between, money_add, money_eq, "
-        "money_ge, money_gt, money_le, money_lt, money_sub."
+        "Available functions: add_days, add_working_days, date_of, days_between, money_add, "
+        "money_eq, money_ge, money_gt, money_le, money_lt, money_sub."
     )
 
 

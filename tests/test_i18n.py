@@ -40,13 +40,13 @@ def test_lang_option_gives_chinese_refusal(lv: Lv, sqlite_db: str) -> None:
     try:
         result = CliRunner().invoke(build_cli(), ["--db", sqlite_db, "--lang", "zh-CN",
                                                   "--as", "chen_jie", "contract", "fire",
-                                                  number, "approve"])
+                                                  number, "archive"])
     finally:
         set_language("en")
 
-    assert result.exit_code == 1
+    assert result.exit_code == 1, result.output
     assert "draft" in result.stderr
-    assert "approve" in result.stderr
+    assert "archive" in result.stderr
     assert "不允许" in result.stderr
 
 

@@ -16,16 +16,23 @@ def build_cli() -> click.Group:
     from engine.cli.contract_cmds import make_group as make_contract_group
     from engine.cli.demo_cmd import make_demo
     from engine.cli.notify_cmds import make_group as make_notify_group
-    from engine.cli.plan_cmds import make_plans, make_tasks
-    from engine.cli.worker_cmd import make_worker
+    from engine.cli.plan_cmds import make_plans, make_task_done
     from engine.cli.process_cmds import make_group as make_process_group
+    from engine.cli.worker_cmd import make_worker
 
     root = make_root()
     for command in (make_process_group(), make_contract_group(), make_org_group(),
                     make_db_group(), make_audit_group(), make_demo()):
         root.add_command(command)
-    for command in (make_notify_group(), make_plans(), make_tasks(), make_worker()):
+
+    from engine.cli.approval_cmds import register as register_approval_commands
+
+    register_approval_commands(root)
+    for command in (make_notify_group(), make_plans(), make_worker()):
         root.add_command(command)
+    tasks = root.commands["tasks"]
+    assert isinstance(tasks, click.Group)
+    tasks.add_command(make_task_done())
     return root
 
 

@@ -9,7 +9,8 @@ from engine.cli.progress import progress_bar
 from engine.cli.render import emit_rows, format_option
 from engine.errors import ExitCode
 from engine.i18n import _
-from engine.services import org
+from engine.services import delegations, org
+from engine.services.identity import os_login
 from engine.store import repo
 from engine.store.db import Store, resolve_url, sqlite_path
 from engine.store.migrate import current_revision, upgrade_to_head
@@ -27,8 +28,17 @@ def make_org_group() -> click.Group:
     def apply(ctx: click.Context, path: str) -> None:
         people = org.load_org_file(path)
         with app(ctx).store(create=True).write() as session:
+            org.check_may_replace_org(session, os_login())
             count = org.apply_org(session, people)
+            orphaned = delegations.orphaned(session)
         click.echo(_("Applied {path}: {count} people.").format(path=path, count=count))
+        for view in orphaned:
+            click.echo(_("Warning: delegation {id} from {delegator} to {delegate} is kept, "
+                         "but it has no effect while {people} is not in the org file or is "
+                         "inactive. Revoke it with 'lvyue org revoke {id}' or add the person "
+                         "back.").format(id=view.id, delegator=view.delegator,
+                                         delegate=view.delegate,
+                                         people=", ".join(view.missing)), err=True)
 
     return group
 

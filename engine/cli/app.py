@@ -16,10 +16,10 @@ import click
 from sqlalchemy.orm import Session
 
 from engine.clock import parse_time, utcnow
-from engine.errors import ExitCode, LvyueError
+from engine.errors import ExitCode, LvyueError, NotFoundError
 from engine.i18n import _, set_language
 from engine.services.identity import Claim, Identity, resolve
-from engine.store.db import Store, open_store
+from engine.store.db import Store, open_store, resolve_url, sqlite_path
 
 log = logging.getLogger("lvyue")
 
@@ -43,7 +43,17 @@ class AppContext:
 
     @contextmanager
     def writing(self) -> Iterator[tuple[Session, Identity]]:
-        """One write transaction plus the resolved identity of whoever runs the command."""
+        """One write transaction plus the resolved identity of the person running the command.
+
+        A missing SQLite file is not created here: nobody could be identified in it
+        before an org is applied, so the command fails without leaving an empty file.
+        """
+        path = sqlite_path(resolve_url(self.db))
+        if path is not None and not path.exists():
+            raise NotFoundError(
+                _("Database file {path} not found. Create it by applying an org file: "
+                  "'lvyue org apply FILE' (or check --db and LVYUE_DB).").format(path=path)
+            )
         with self.store(create=True).write() as session:
             yield session, resolve(session, self.claim)
 

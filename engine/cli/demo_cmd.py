@@ -21,7 +21,7 @@ def make_demo() -> click.Command:
         store = context.store(create=True)
         click.echo(_("Database: {url}").format(url=store.engine.url.render_as_string(
             hide_password=True)))
-        run_demo(store, click.echo)
+        run_demo(store, click.echo, context.now() if context.now_text else None)
         with store.read() as session:
             report = verify_all(session)
         if not report.ok:

@@ -1,17 +1,14 @@
-"""`lvyue plans`, `lvyue tasks` and `lvyue tasks done`."""
+"""`lvyue plans` and `lvyue tasks done` (the `tasks` group itself lists open tasks)."""
 
 from __future__ import annotations
 
 import click
 
-from engine import jsonutil
 from engine.cli.app import app
 from engine.cli.render import emit_rows, format_option
 from engine.clock import local_text
 from engine.definition.plan_model import SEVERITIES
 from engine.i18n import _, label
-from engine.services.identity import resolve
-from engine.store import repo
 
 
 def make_plans() -> click.Command:
@@ -53,52 +50,19 @@ def make_plans() -> click.Command:
     return plans
 
 
-def make_tasks() -> click.Group:
-    @click.group(name="tasks", invoke_without_command=True,
-                 help=_("Open tasks (待办), oldest first; 'lvyue tasks done ID' completes one."))
-    @click.option("--mine", is_flag=True, help=_("Only tasks for you or for a role you hold."))
-    @click.option("--role", "role_filter", metavar="ROLE", help=_("Only tasks for this role."))
-    @format_option
-    @click.pass_context
-    def group(ctx: click.Context, mine: bool, role_filter: str | None, output_format: str,
-              bom: bool) -> None:
-        if ctx.invoked_subcommand is not None:
-            return
-        context = app(ctx)
-        with context.store(create=False).read() as session:
-            roles = [role_filter] if role_filter else None
-            assignee = None
-            if mine:
-                identity = resolve(session, context.claim)
-                roles = [r for r in identity.roles if role_filter in (None, r)]
-            found = repo.open_tasks(session, roles, assignee)
-            rows = [{
-                "id": task.id, "contract": contract.number,
-                "title": label(jsonutil.loads(task.title_json)), "kind": task.kind,
-                "role": task.role, "assignee": task.assignee, "source": task.source,
-                "created_at": local_text(task.created_at),
-                "due_at": local_text(task.due_at) if task.due_at else None,
-            } for task, contract in found]
-        emit_rows(rows, [("id", "#"), ("contract", _("Contract number")), ("title", _("Task")),
-                         ("role", _("Role")), ("due_at", _("Due")),
-                         ("created_at", _("Created at"))], output_format, bom)
-
-    group.add_command(_done())
-    return group
-
-
-def _done() -> click.Command:
+def make_task_done() -> click.Command:
     @click.command(name="done", help=_("Complete a task, for example a remediation measure; "
                                        "a plan whose measures are all done closes."))
     @click.argument("task_id", type=int)
     @click.option("--comment", help=_("What was done; recorded in the history."))
     @click.pass_context
     def done(ctx: click.Context, task_id: int, comment: str | None) -> None:
-        from engine.services import tasks
+        from engine.services import task_completion
 
         context = app(ctx)
         with context.writing() as (session, identity):
-            result = tasks.complete(session, identity, task_id, context.now(), comment)
+            result = task_completion.complete(session, identity, task_id, context.now(),
+                                              comment)
         click.echo(_("Task {id} on {number} done.").format(id=result.task_id,
                                                             number=result.number))
         for plan_id in result.closed_plans:

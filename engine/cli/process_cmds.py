@@ -11,7 +11,7 @@ from engine.cli.app import app
 from engine.cli.render import emit_rows, format_option
 from engine.definition import load_definition
 from engine.definition.diagram import to_mermaid
-from engine.errors import DefinitionError, ExitCode
+from engine.errors import DefinitionError, ExitCode, NotFoundError
 from engine.i18n import _, current_language, label
 from engine.services import processes
 from engine.store import repo
@@ -30,7 +30,7 @@ def make_group() -> click.Group:
         for path in paths:
             try:
                 definition = load_definition(path)
-            except DefinitionError as exc:
+            except (DefinitionError, NotFoundError) as exc:
                 failed += 1
                 click.echo(exc.message, err=True)
                 continue
@@ -48,6 +48,7 @@ def make_group() -> click.Group:
     @click.argument("path", type=click.Path(dir_okay=False))
     @click.pass_context
     def deploy(ctx: click.Context, path: str) -> None:
+        load_definition(path)  # report a missing or invalid file before anything else
         with app(ctx).writing() as (session, identity):
             result = processes.deploy(session, path, identity.actor)
         definition = result.definition

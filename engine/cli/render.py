@@ -68,12 +68,13 @@ def _table(rows: Sequence[dict[str, Any]], columns: Sequence[tuple[str, str]],
            title: str | None, show_header: bool = True) -> None:
     from rich.console import Console
     from rich.table import Table
+    from rich.text import Text
 
     table = Table(title=title, show_lines=False, header_style="bold", show_header=show_header)
     for _key, header in columns:
         table.add_column(header, overflow="fold")
     for row in rows:
-        table.add_row(*[_cell(row.get(key)) for key, _header in columns])
+        table.add_row(*[Text(_cell(row.get(key))) for key, _header in columns])
     buffer = io.StringIO()
     Console(file=buffer, width=_width(), soft_wrap=False, color_system=None).print(table)
     click.echo(buffer.getvalue(), nl=False)

@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from types import MappingProxyType
 from typing import Any
 
+from engine.definition.approval_builder import build_approval
 from engine.definition.model import (
     Action,
     Label,
@@ -76,6 +77,7 @@ def _state(doc: LoadedDocument, name: str, state: str, spec: Mapping[str, Any]) 
         final=bool(spec.get("final", False)),
         description=_optional_label(spec.get("description")),
         source=_source(doc, name, ("states", state)),
+        approval=build_approval(doc, name, state, spec.get("approval")),
     )
 
 

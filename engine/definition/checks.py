@@ -9,6 +9,13 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Callable, Iterator
 
+from engine.definition.approval_checks import (
+    check_approval_levels,
+    check_approval_outcomes,
+    check_approval_state_kind,
+    check_no_automatic_exit,
+    outcome_triggers,
+)
 from engine.definition.check_context import (
     CEL_IDENTIFIER,
     CEL_RESERVED_WORDS,
@@ -255,11 +262,10 @@ def check_auto_transitions(ctx: CheckContext) -> Iterator[Problem]:
 def check_transitions_can_fire(ctx: CheckContext) -> Iterator[Problem]:
     """Report transitions with neither roles nor `auto: true`, which nothing could fire.
 
-    A transition that a contingency plan fires passes too.
-    NOTE: approval outcomes will also fire transitions by name. When the file
-    format gains them, a transition they name must pass this check too.
+    A transition that an approval outcome or a contingency plan names passes,
+    because the engine fires it.
     """
-    engine_fired = plan_fired_triggers(ctx.data)
+    engine_fired = outcome_triggers(ctx) | plan_fired_triggers(ctx.data)
     for index, transition in enumerate(ctx.transitions):
         if transition["trigger"] in engine_fired:
             continue
@@ -290,6 +296,10 @@ CHECKS: tuple[Callable[[CheckContext], Iterator[Problem]], ...] = (
     check_set_fields_declared,
     check_auto_transitions,
     check_transitions_can_fire,
+    check_approval_state_kind,
+    check_approval_outcomes,
+    check_approval_levels,
+    check_no_automatic_exit,
     *PLAN_CHECKS,
 )
 

@@ -63,13 +63,17 @@ def check_data_schema_valid(ctx: CheckContext) -> Iterator[Problem]:
 
 
 def _expressions(ctx: CheckContext) -> Iterator[tuple[DocumentPath, str, bool]]:
-    """Yield (path, source, is_guard) for every CEL expression in the transitions."""
+    """Yield (path, source, is_guard) for every CEL expression in transitions and approvals."""
     for index, transition in enumerate(ctx.transitions):
         if "guard" in transition:
             yield ("transitions", index, "guard"), transition["guard"], True
         for number, action in enumerate(transition.get("actions", [])):
             for field_name, source in action.get("set", {}).items():
                 yield ("transitions", index, "actions", number, "set", field_name), source, False
+    for name, state in ctx.states.items():
+        for index, level in enumerate(state.get("approval", {}).get("levels", [])):
+            if "when" in level:
+                yield ("states", name, "approval", "levels", index, "when"), level["when"], True
 
 
 def check_expressions(ctx: CheckContext) -> Iterator[Problem]:

@@ -23,6 +23,35 @@ class SourceRef:
 
 
 @dataclass(frozen=True)
+class ApprovalLevel:
+    """One level of an approval: roles approving in parallel, each with the same quorum.
+
+    `quorum` is "any", "all" or a whole number. `deadline` is an ISO duration of
+    days (P3D); `working_days` counts working days of the business calendar instead.
+    """
+
+    roles: tuple[str, ...]
+    quorum: str | int = "any"
+    when: Guard | None = None
+    deadline: str | None = None
+    working_days: int | None = None
+    notify: str | None = None
+    add_approver: str | None = None
+    label: Label | None = None
+    source: SourceRef | None = None
+
+
+@dataclass(frozen=True)
+class ApprovalSpec:
+    """The approval of a state and the triggers of its engine-fired outcomes."""
+
+    levels: tuple[ApprovalLevel, ...]
+    approved: str
+    rejected: str
+    withdrawn: str
+
+
+@dataclass(frozen=True)
 class StateSpec:
     name: str
     label: Label
@@ -30,6 +59,7 @@ class StateSpec:
     final: bool = False
     description: Label | None = None
     source: SourceRef | None = None
+    approval: ApprovalSpec | None = None
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,7 @@ from engine.definition.model import (
     TaskAction,
     TransitionSpec,
 )
-from engine.errors import RefusedError
+from engine.errors import BadInputError, RefusedError
 from engine.expressions import evaluate
 from engine.i18n import _
 from engine.runtime.machine import machine_for
@@ -209,18 +209,18 @@ def _apply(definition: ProcessDefinition, snapshot: ContractSnapshot, spec: Tran
 
 
 def _wrong_state(definition: ProcessDefinition, snapshot: ContractSnapshot,
-                 trigger: str) -> RefusedError:
+                 trigger: str) -> RefusedError | BadInputError:
     allowed = definition.triggers_from(snapshot.state)
     known = {spec.trigger for spec in definition.transitions}
     if trigger not in known:
-        message = _("Unknown trigger {trigger!r} in process {process}. Triggers allowed now "
-                    "(state {state}): {allowed}.")
-    else:
-        message = _("{trigger!r} is not allowed in state {state}. Triggers allowed now: "
-                    "{allowed}.")
-    return RefusedError(message.format(trigger=trigger, process=definition.process_id,
-                                       state=snapshot.state,
-                                       allowed=", ".join(allowed) or _("none")))
+        return BadInputError(
+            _("Unknown trigger {trigger!r} in process {process}. Triggers allowed now "
+              "(state {state}): {allowed}.").format(
+                trigger=trigger, process=definition.process_id, state=snapshot.state,
+                allowed=", ".join(allowed) or _("none")))
+    return RefusedError(
+        _("{trigger!r} is not allowed in state {state}. Triggers allowed now: {allowed}.")
+        .format(trigger=trigger, state=snapshot.state, allowed=", ".join(allowed) or _("none")))
 
 
 def _guard_refusal(trigger: str, failed: list[TransitionSpec]) -> RefusedError:

@@ -13,7 +13,7 @@ from engine import jsonutil
 from engine.audit.chain import GENESIS_HASH
 from engine.clock import business_date
 from engine.definition.model import ProcessDefinition
-from engine.errors import ConflictError, NotFoundError
+from engine.errors import BadInputError, ConflictError, NotFoundError
 from engine.i18n import _
 from engine.runtime.moves import ContractSnapshot, Move, fire_by_person, run_automatic
 from engine.services import contract_data, plan_engine
@@ -49,9 +49,16 @@ def create(session: Session, identity: Identity, process_id: str, customer: str,
     """Create a contract in the process's initial state, with its first history row."""
     row, definition = deployed(session, process_id)
     contract_data.validate_data(data, definition, _("new contract"))
-    if external_ref is not None and repo.contract_by_external_ref(session, external_ref):
-        raise ConflictError(_("A contract with external reference {ref!r} already exists.")
-                            .format(ref=external_ref))
+    existing = (repo.contract_by_external_ref(session, external_ref)
+                if external_ref is not None else None)
+    if existing is not None:
+        raise BadInputError(
+            _("External reference {ref!r} already belongs to contract {number}; each "
+              "reference names one contract. Use another --external-ref.").format(
+                ref=external_ref, number=existing.number)
+        )
+    if not customer.strip():
+        raise BadInputError(_("Invalid value for --customer: the customer name is empty."))
     year = business_date(effective_at or now).year
     number = format_number(SERIES, year, repo.allocate_number(session, SERIES, year))
     contract = repo.add_contract(
@@ -122,7 +129,8 @@ def fire(session: Session, identity: Identity, number: str, trigger: str, now: d
     moves += plans.moves
     contract_data.validate_data(snapshot.data, definition, number)
     version = recorder.commit(snapshot.state, snapshot.data)
-    return MoveResult(number, start_state, snapshot.state, version, _summary(moves))
+    final_state = recorder.final_state or snapshot.state
+    return MoveResult(number, start_state, final_state, version, _summary(recorder.moves))
 
 
 def _summary(moves: list[Move]) -> tuple[tuple[str, str, str, str], ...]:

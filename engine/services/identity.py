@@ -77,4 +77,10 @@ def resolve(session: Session, claim: Claim) -> Identity:
 def _identity(session: Session, person_id: str, login: str, role: str | None,
               for_other: bool) -> Identity:
     roles = tuple(repo.roles_of(session, person_id))
+    if role is not None and role not in roles:
+        raise RefusedError(
+            _("{actor} does not hold role {role!r} (held: {held}). Pick one of those with "
+              "--role, or update the org file.").format(
+                actor=person_id, role=role, held=", ".join(roles) or "-")
+        )
     return Identity(person_id, login, role, for_other, roles)

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from engine import SCHEMAS_DIR
-from engine.errors import BadInputError, DefinitionError, Problem
+from engine.errors import BadInputError, DefinitionError, Problem, RefusedError
 from engine.i18n import _
 from engine.runtime.moves import SYSTEM_ACTOR
 from engine.store import repo
@@ -48,6 +48,22 @@ def _login_problems(document: Any, people: list[dict[str, Any]], name: str):  # 
                     "login {login!r} already belongs to {other}; a login maps to one person."
                 ).format(login=login, other=owner[login]))
             owner[login] = person["id"]
+
+
+def check_may_replace_org(session: Session, login: str) -> None:
+    """Allow replacing a stored org only from a login of a person with act_for_others.
+
+    The first org of a new database can be applied by anyone, because nobody is known yet.
+    """
+    if repo.count_people(session) == 0:
+        return
+    person = repo.person_by_login(session, login)
+    if person is None or not person.can_act_for_others:
+        raise RefusedError(
+            _("OS login {login!r} may not replace the org: only logins of people with "
+              "act_for_others: true in the current org may apply an org file.").format(
+                login=login)
+        )
 
 
 def apply_org(session: Session, people: list[dict[str, Any]]) -> int:

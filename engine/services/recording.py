@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -9,6 +10,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from engine import jsonutil
+from engine.clock import utcnow
 from engine.audit.chain import HASH_ALGORITHM, HASH_FORMAT, compute_hash
 from engine.errors import ConflictError
 from engine.i18n import _
@@ -52,13 +54,18 @@ class Recorder:
         self.last_hash = contract.last_hash
         self.entries = 0
         self._rows: list[dict[str, Any]] = []
+        self.moves: list[Move] = []
+        # Writes that must follow the guarded row-version UPDATE (see commit).
+        self.after_update: list[Callable[[], None]] = []
+        self.os_login: str | None = None
+        self.final_state: str | None = None
 
     def append(self, entry: Entry) -> None:
         self.seq += 1
         fields = {
             "contract_number": self.contract.number, "seq": self.seq, "kind": entry.kind,
             "actor": entry.actor, "os_login": entry.os_login, "role": entry.role,
-            "on_behalf_of": entry.on_behalf_of, "recorded_at": self.now,
+            "on_behalf_of": entry.on_behalf_of, "recorded_at": utcnow(),
             "effective_at": entry.effective_at or self.now, "trigger": entry.trigger,
             "from_state": entry.from_state, "to_state": entry.to_state, "reason": entry.reason,
             "rule": entry.rule, "data_diff": jsonutil.dumps(entry.data_diff or {}),
@@ -75,6 +82,8 @@ class Recorder:
 
     def append_move(self, move: Move, os_login: str, reason: str | None,
                     on_behalf_of: str | None = None, details: dict[str, Any] | None = None) -> None:
+        self.moves.append(move)
+        self.os_login = os_login
         extra = dict(details or {})
         if move.tasks:
             extra["tasks"] = [task.title.get("en", "") for task in move.tasks]
@@ -106,7 +115,13 @@ class Recorder:
 
         The guarded UPDATE runs before the history INSERTs, so a concurrent writer
         fails on the row version (a clean conflict) rather than on UNIQUE(contract, seq).
+        Approval rounds are started, closed or withdrawn first (they may append rows
+        and moves), and the writes queued in `after_update` run after the history.
         """
+        from engine.services.approval_hook import before_commit
+
+        state, data = before_commit(self, state, data)
+        self.final_state = state
         new_version = self.seen_version + max(self.entries, 1)
         saved = repo.save_contract_move(self.session, self.contract.id, self.seen_version, {
             "state": state, "data_json": jsonutil.dumps(data), "row_version": new_version,
@@ -121,5 +136,7 @@ class Recorder:
             )
         for row in self._rows:
             repo.add_history(self.session, **row)
+        for write in self.after_update:
+            write()
         self.session.flush()
         return new_version

@@ -10,7 +10,13 @@ from pathlib import Path
 
 from sqlalchemy import create_engine, event, inspect
 from sqlalchemy.engine import Engine, make_url
-from sqlalchemy.exc import ArgumentError, DBAPIError, IntegrityError, OperationalError
+from sqlalchemy.exc import (
+    ArgumentError,
+    DatabaseError,
+    DBAPIError,
+    IntegrityError,
+    OperationalError,
+)
 from sqlalchemy.orm import Session
 
 from engine.errors import BadInputError, ConflictError, NotFoundError
@@ -168,8 +174,13 @@ def open_store(option: str | None, *, create: bool) -> Store:
     store = Store(url)
     try:
         has_schema = store.has_schema()
-    except OperationalError as exc:
+    except DatabaseError as exc:
         store.dispose()
+        if "not a database" in str(exc.orig):
+            raise BadInputError(
+                _("{url} is not a database file. Check --db or LVYUE_DB.").format(
+                    url=_safe_url(url))
+            ) from exc
         raise BadInputError(
             _("Cannot connect to database {url}: {error}. Check --db or LVYUE_DB and that the "
               "server is running.").format(url=_safe_url(url), error=str(exc.orig).strip())
