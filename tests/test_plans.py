@@ -7,12 +7,14 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from engine.clock import parse_time
 from engine.services.tick_steps import StepReport, tick_steps
 from engine.store.db import open_store
-from engine.store.plan_models import PlanOccurrence
+from engine.store.models import Contract
+from engine.store.plan_models import PlanEvaluation, PlanOccurrence
 from tests.conftest import ORG_FILE, Lv, make_lv
 from tests.definition_helpers import variant
 from tests.plan_helpers import SUPPLY_PROCESS, write_supply
@@ -334,3 +336,27 @@ def test_store_allows_one_open_occurrence(supply_lv: Lv, db: str) -> None:
         store.dispose()
 
     assert "uq_plan_occurrences_open" in str(caught.value) or "UNIQUE" in str(caught.value)
+
+
+def test_tick_visits_only_open_plans_without_clock(tmp_path: Path) -> None:
+    db = str(tmp_path / "lvyue.db")
+    lv = make_lv(db)
+    text = variant("    when: '!data.paid && days_between(data.due_on, today) > 30'\n",
+                   "    when: '!data.paid && money_gt(data.amount, \"500\")'\n", SUPPLY_PROCESS)
+    assert lv("org", "apply", str(ORG_FILE)).exit_code == 0
+    assert lv("process", "deploy", str(write_supply(tmp_path, text))).exit_code == 0
+    quiet = [new_supply(lv), new_supply(lv)]
+    flagged = new_supply(lv, "quality_flag=true")
+
+    tick(db, OPENS)
+
+    store = open_store(db, create=False)
+    try:
+        with store.read() as session:
+            marks = {number: evaluated_at for number, evaluated_at in session.execute(
+                select(Contract.number, PlanEvaluation.evaluated_at)
+                .join(PlanEvaluation, PlanEvaluation.contract_id == Contract.id))}
+    finally:
+        store.dispose()
+    assert marks == {flagged: parse_time(OPENS)}
+    assert all(number not in marks for number in quiet)

@@ -124,9 +124,8 @@ def fire(session: Session, identity: Identity, number: str, trigger: str, now: d
     details = {"acting_for_other": True} if identity.for_other else None
     for move in moves:
         recorder.append_move(move, identity.os_login, reason, details=details)
-    plans = plan_engine.evaluate_in_transaction(session, recorder, contract, definition,
-                                                snapshot, now, identity.os_login)
-    moves += plans.moves
+    plan_engine.evaluate_in_transaction(session, recorder, contract, definition, snapshot, now,
+                                        identity.os_login)
     contract_data.validate_data(snapshot.data, definition, number)
     version = recorder.commit(snapshot.state, snapshot.data)
     final_state = recorder.final_state or snapshot.state

@@ -1,4 +1,10 @@
-"""The tick step for contingency plans: evaluate every active contract's plans at one instant.
+"""The tick step for contingency plans: evaluate the plans that time can change.
+
+Time changes a plan in two ways: an open plan escalates or closes, and a
+trigger that reads the clock (`now`, `today`) can start to hold. So a tick
+visits the contracts with an open plan, plus every active contract of a
+process whose triggers read the clock. Triggers over data alone change only
+with moves and events, which evaluate plans themselves.
 
 Each contract is evaluated in its own transaction, after its row is locked
 (FOR UPDATE SKIP LOCKED on PostgreSQL), and gets an evaluation mark at the
@@ -28,6 +34,7 @@ from engine.store.db import Store
 log = logging.getLogger(__name__)
 
 STEP_NAME = "plans"
+CLOCK_ROOTS = frozenset({"now", "today"})
 
 
 @dataclass
@@ -75,17 +82,22 @@ def plan_step(store: Store, now: datetime) -> StepReport:
     return report
 
 
-def _scope(session: Session) -> dict[int, list[str]]:
-    """Map each deployed definition with plans to its final states."""
+def _scope(session: Session) -> dict[int, plan_repo.TickScope]:
+    """Describe, for each deployed definition with plans, which contracts a tick visits."""
     scope = {}
     for row in repo.list_definitions(session):
         definition = from_row(row)
-        if definition.contingency_plans:
-            scope[row.id] = [s.name for s in definition.states.values() if s.final]
+        if not definition.contingency_plans:
+            continue
+        reads_clock = any(plan.when is not None and plan.when.roots & CLOCK_ROOTS
+                          for plan in definition.contingency_plans.values())
+        finals = tuple(state.name for state in definition.states.values() if state.final)
+        scope[row.id] = plan_repo.TickScope(finals, all_active=reads_clock)
     return scope
 
 
-def _evaluate_next(session: Session, now: datetime, scope: dict[int, list[str]], cursor: int,
+def _evaluate_next(session: Session, now: datetime, scope: dict[int, plan_repo.TickScope],
+                   cursor: int,
                    skip: list[int], claim: _Claim, report: StepReport) -> bool:
     contract = plan_repo.claim_for_evaluation(session, now, scope, cursor, skip)
     if contract is None:

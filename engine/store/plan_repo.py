@@ -19,6 +19,14 @@ ESCALATION = "escalation"
 
 
 @dataclass(frozen=True)
+class TickScope:
+    """Which contracts of one definition a plan tick visits."""
+
+    final_states: tuple[str, ...]  # never visited
+    all_active: bool  # every contract not in a final state, not only those with an open plan
+
+
+@dataclass(frozen=True)
 class OccurrenceRow:
     """An open occurrence with what the plan engine needs to know about it."""
 
@@ -154,19 +162,24 @@ def contract_by_id(session: Session, contract_id: int) -> Contract:
 # --- evaluation marks for the tick -----------------------------------------------
 
 
-def claim_for_evaluation(session: Session, now: datetime, scope: dict[int, list[str]],
+def claim_for_evaluation(session: Session, now: datetime, scope: dict[int, TickScope],
                          after_id: int, skip: Sequence[int]) -> Contract | None:
-    """Lock the next contract whose plans were last evaluated before `now`.
+    """Lock the next contract in `scope` whose plans were last evaluated before `now`.
 
-    `scope` maps each definition id that has plans to its final states, whose
-    contracts are left out. Contracts are taken in id order after `after_id`. On
-    PostgreSQL a row locked by another worker is skipped (FOR UPDATE SKIP LOCKED).
+    `scope` maps each definition id that has plans to the contracts a tick
+    visits. Contracts are taken in id order after `after_id`. On PostgreSQL a
+    row locked by another worker is skipped (FOR UPDATE SKIP LOCKED).
     """
     if not scope:
         return None
+    has_open_plan = (select(PlanOccurrence.id)
+                     .where(PlanOccurrence.contract_id == Contract.id,
+                            PlanOccurrence.status == OPEN).exists())
     in_scope = or_(*(and_(Contract.definition_id == definition_id,
-                          Contract.state.notin_(finals) if finals else true())
-                     for definition_id, finals in scope.items()))
+                          Contract.state.notin_(part.final_states) if part.final_states
+                          else true(),
+                          true() if part.all_active else has_open_plan)
+                     for definition_id, part in scope.items()))
     query = (select(Contract)
              .outerjoin(PlanEvaluation, PlanEvaluation.contract_id == Contract.id)
              .where(in_scope, Contract.voided.is_(False), Contract.id > after_id,
