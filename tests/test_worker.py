@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 import signal
 import subprocess
@@ -28,11 +29,8 @@ OPENS = "2026-02-20T00:00:00+08:00"
 SALES = Identity("wang_li", SERVICE_LOGIN, None, True, ("sales",))
 
 
-def prepare_supply(db: str, tmp_path: Path, count: int) -> Lv:
-    """Deploy the supply process and create `count` started contracts, all due on 2026-01-20."""
-    lv = make_lv(db)
-    assert lv("org", "apply", str(ORG_FILE)).exit_code == 0
-    assert lv("process", "deploy", str(write_supply(tmp_path))).exit_code == 0
+def create_started(db: str, count: int) -> None:
+    """Create `count` started supply contracts, all due on 2026-01-20, in one transaction."""
     store = open_store(db, create=False)
     now = parse_time(CREATED)
     try:
@@ -44,6 +42,24 @@ def prepare_supply(db: str, tmp_path: Path, count: int) -> Lv:
                 contracts.fire(session, SALES, created.number, "start", now)
     finally:
         store.dispose()
+
+
+def prepare_supply(db: str, tmp_path: Path, count: int, processes: int = 1) -> Lv:
+    """Deploy the supply process and create `count` started contracts in `processes` processes."""
+    lv = make_lv(db)
+    assert lv("org", "apply", str(ORG_FILE)).exit_code == 0
+    assert lv("process", "deploy", str(write_supply(tmp_path))).exit_code == 0
+    if processes == 1:
+        create_started(db, count)
+        return lv
+    context = multiprocessing.get_context("fork")
+    creators = [context.Process(target=create_started, args=(db, count // processes))
+                for _n in range(processes)]
+    for creator in creators:
+        creator.start()
+    for creator in creators:
+        creator.join(timeout=300)
+    assert [creator.exitcode for creator in creators] == [0] * processes
     return lv
 
 
@@ -179,7 +195,7 @@ def test_invalid_interval_rejected(lv: Lv, interval: str) -> None:
 
 @pytest.mark.postgres
 def test_four_workers_open_each_plan_once(pg_url: str, tmp_path: Path) -> None:
-    lv = prepare_supply(pg_url, tmp_path, 1000)
+    lv = prepare_supply(pg_url, tmp_path, 1000, processes=4)
 
     workers = [Worker(pg_url, "--now", OPENS, "worker", "--once") for _n in range(4)]
     try:

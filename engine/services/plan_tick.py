@@ -21,6 +21,7 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
+from engine.definition.model import ProcessDefinition
 from engine.errors import LvyueError
 from engine.i18n import _
 from engine.services import plan_engine, shutdown
@@ -52,15 +53,15 @@ def plan_step(store: Store, now: datetime) -> StepReport:
     """
     report = StepReport(STEP_NAME)
     with store.read() as session:
-        scope = _scope(session)
+        scope, definitions = _scope(session)
     cursor, passes = 0, 0
     failed: dict[int, int] = {}  # contract id -> failed attempts in this tick
     while not shutdown.stop_requested():
         claim = _Claim()
         try:
             with store.write() as session:
-                changed = _evaluate_next(session, now, scope, cursor, list(failed), claim,
-                                         report)
+                changed = _evaluate_next(session, now, (scope, definitions), cursor,
+                                         list(failed), claim, report)
         except LvyueError as exc:
             if claim.contract_id is None:
                 raise
@@ -82,28 +83,34 @@ def plan_step(store: Store, now: datetime) -> StepReport:
     return report
 
 
-def _scope(session: Session) -> dict[int, plan_repo.TickScope]:
+Scope = dict[int, plan_repo.TickScope]
+
+
+def _scope(session: Session) -> tuple[Scope, dict[int, ProcessDefinition]]:
     """Describe, for each deployed definition with plans, which contracts a tick visits."""
-    scope = {}
+    scope: Scope = {}
+    definitions = {}
     for row in repo.list_definitions(session):
         definition = from_row(row)
         if not definition.contingency_plans:
             continue
+        definitions[row.id] = definition
         reads_clock = any(plan.when is not None and plan.when.roots & CLOCK_ROOTS
                           for plan in definition.contingency_plans.values())
         finals = tuple(state.name for state in definition.states.values() if state.final)
         scope[row.id] = plan_repo.TickScope(finals, all_active=reads_clock)
-    return scope
+    return scope, definitions
 
 
-def _evaluate_next(session: Session, now: datetime, scope: dict[int, plan_repo.TickScope],
-                   cursor: int,
+def _evaluate_next(session: Session, now: datetime,
+                   scope: tuple[Scope, dict[int, ProcessDefinition]], cursor: int,
                    skip: list[int], claim: _Claim, report: StepReport) -> bool:
-    contract = plan_repo.claim_for_evaluation(session, now, scope, cursor, skip)
+    parts, definitions = scope
+    contract = plan_repo.claim_for_evaluation(session, now, parts, cursor, skip)
     if contract is None:
         return False
     claim.contract_id, claim.number = contract.id, contract.number
-    definition = from_row(repo.definition_by_id(session, contract.definition_id))
+    definition = definitions[contract.definition_id]
     snapshot = plan_engine.snapshot_of(contract, definition)
     recorder = Recorder(session, contract, definition.process_id, definition.version, now)
 
