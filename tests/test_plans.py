@@ -7,14 +7,14 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from engine.clock import parse_time
+from engine.services import plan_tick
 from engine.services.tick_steps import StepReport, tick_steps
+from engine.store import plan_repo
 from engine.store.db import open_store
-from engine.store.models import Contract
-from engine.store.plan_models import PlanEvaluation, PlanOccurrence
+from engine.store.plan_models import PlanOccurrence
 from tests.conftest import ORG_FILE, Lv, make_lv
 from tests.definition_helpers import variant
 from tests.plan_helpers import SUPPLY_PROCESS, write_supply
@@ -348,15 +348,14 @@ def test_tick_visits_only_open_plans_without_clock(tmp_path: Path) -> None:
     quiet = [new_supply(lv), new_supply(lv)]
     flagged = new_supply(lv, "quality_flag=true")
 
-    tick(db, OPENS)
-
     store = open_store(db, create=False)
     try:
         with store.read() as session:
-            marks = {number: evaluated_at for number, evaluated_at in session.execute(
-                select(Contract.number, PlanEvaluation.evaluated_at)
-                .join(PlanEvaluation, PlanEvaluation.contract_id == Contract.id))}
+            scope, _definitions = plan_tick._scope(session)
+            visited = [c.number for c in plan_repo.tick_candidates(session, scope, 0, 100)]
     finally:
         store.dispose()
-    assert marks == {flagged: parse_time(OPENS)}
-    assert all(number not in marks for number in quiet)
+
+    assert [p["contract"] for p in plans(lv)] == [flagged]
+    assert visited == [flagged]
+    assert all(number not in visited for number in quiet)

@@ -215,3 +215,35 @@ def test_four_workers_open_each_plan_once(pg_url: str, tmp_path: Path) -> None:
     assert set(reported.values()) == {1}
     assert sum(1 for _code, stdout in results if stdout) >= 2
     assert lv("audit", "verify").exit_code == 0
+
+
+@pytest.mark.postgres
+def test_locked_contract_is_retried(pg_url: str, tmp_path: Path) -> None:
+    from sqlalchemy import create_engine, text
+
+    from engine.services.plan_tick import plan_step
+
+    prepare_supply(pg_url, tmp_path, 3)
+    holder = create_engine(pg_url)
+    store = open_store(pg_url, create=False)
+    reports = []
+    try:
+        with holder.connect() as connection:
+            connection.execute(text("SELECT id FROM contracts WHERE id = 2 FOR UPDATE"))
+            ticking = threading.Thread(target=lambda: reports.append(
+                plan_step(store, parse_time(OPENS))))
+            ticking.start()
+            deadline = time.monotonic() + 60
+            while counts(pg_url)[0] < 2:
+                assert time.monotonic() < deadline
+                time.sleep(0.01)
+            while_locked = counts(pg_url)[2]
+            connection.rollback()
+        ticking.join(timeout=60)
+    finally:
+        store.dispose()
+        holder.dispose()
+
+    assert set(while_locked) == {1, 3}
+    assert set(counts(pg_url)[2]) == {1, 2, 3}
+    assert len(reports[0].messages) == 3

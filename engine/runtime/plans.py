@@ -178,8 +178,9 @@ def _check(plan: ContingencyPlanSpec, key: str, guard: Guard, snapshot: Contract
     try:
         return evaluate_guard(guard, guard_variables(snapshot, now))
     except EvaluationError as exc:
-        log.warning("plan %s: %s failed on %s: %s", plan.plan_id, key, snapshot.number,
-                    exc.message, extra={"contract": snapshot.number, "plan": plan.plan_id})
+        # The caller logs and records failures; this runs on every preview too.
+        log.debug("plan %s: %s failed on %s: %s", plan.plan_id, key, snapshot.number,
+                  exc.message, extra={"contract": snapshot.number, "plan": plan.plan_id})
         outcome.failures.append(GuardFailure(plan.plan_id, key, exc.message))
         return None
 

@@ -8,6 +8,7 @@ row in the same transaction as the state change it belongs to.
 
 from __future__ import annotations
 
+import copy
 import logging
 from dataclasses import dataclass
 from datetime import datetime
@@ -47,7 +48,6 @@ class Context:
     contract: Contract
     os_login: str
     now: datetime
-    from_tick: bool
 
 
 def snapshot_of(contract: Contract, definition: ProcessDefinition) -> ContractSnapshot:
@@ -59,26 +59,40 @@ def snapshot_of(contract: Contract, definition: ProcessDefinition) -> ContractSn
 
 
 def plan_state(session: Session, contract_id: int) -> PlanState:
-    rows, waiting = plan_repo.plan_rows(session, contract_id)
+    return state_from_rows(plan_repo.plan_rows(session, contract_id))
+
+
+def state_from_rows(rows: plan_repo.PlanRows) -> PlanState:
+    occurrences, waiting = rows
     open_plans = {row.occurrence.plan_id: OpenPlan(
         row.occurrence.id, row.occurrence.plan_id, row.occurrence.opened_at,
-        row.escalations_done, row.measures_open, row.measures_total) for row in rows}
+        row.escalations_done, row.measures_open, row.measures_total) for row in occurrences}
     return PlanState(open_plans, waiting)
+
+
+def failure_text(failures: list[GuardFailure]) -> str | None:
+    """Return the stored form of an evaluation's guard failures, None when there are none."""
+    return "; ".join(f"{f.plan_id}.{f.key}: {f.message}" for f in failures) or None
+
+
+def preview(definition: ProcessDefinition, snapshot: ContractSnapshot, now: datetime,
+            state: PlanState) -> PlanOutcome:
+    """Evaluate the plans on a copy of `snapshot`, writing nothing."""
+    return evaluate_plans(definition, copy.deepcopy(snapshot), now, state)
 
 
 def evaluate_in_transaction(session: Session, recorder: Recorder, contract: Contract,
                             definition: ProcessDefinition, snapshot: ContractSnapshot,
-                            now: datetime, os_login: str, event: str | None = None,
-                            from_tick: bool = False) -> PlanOutcome:
+                            now: datetime, os_login: str,
+                            event: str | None = None) -> PlanOutcome:
     """Evaluate the contract's plans on `snapshot` and store the outcome with `recorder`.
 
     Guard failures are recorded as a history row when they first appear (not
-    again while the same error repeats). `from_tick` marks the contract as
-    evaluated at `now` for the tick step. The caller commits the recorder.
+    again while the same error repeats). The caller commits the recorder.
     """
     if not definition.contingency_plans:
         return PlanOutcome()
-    context = Context(session, recorder, contract, os_login, now, from_tick)
+    context = Context(session, recorder, contract, os_login, now)
     outcome = evaluate_plans(definition, snapshot, now, plan_state(session, contract.id), event)
     apply_outcome(context, snapshot, outcome)
     if outcome.moves and definition.states[snapshot.state].final:
@@ -205,15 +219,19 @@ def _add_outbox(context: Context, notification: PlannedNotification) -> None:
 
 
 def record_failures(context: Context, failures: list[GuardFailure]) -> None:
-    """Keep the latest guard error on the evaluation mark; add a history row when it changes."""
-    text = "; ".join(f"{f.plan_id}.{f.key}: {f.message}" for f in failures) or None
-    mark = plan_repo.evaluation_of(context.session, context.contract.id)
-    if text is not None and (mark is None or mark.last_error != text):
+    """Keep the latest guard errors; add a history row when they differ from the stored ones."""
+    text = failure_text(failures)
+    stored = plan_repo.guard_errors_of(context.session, [context.contract.id]).get(
+        context.contract.id)
+    if text == stored:
+        return
+    if text is not None:
+        log.warning("plan guards of %s failed: %s", context.contract.number, text,
+                    extra={"contract": context.contract.number})
         context.recorder.append(_system_entry(context, "plan_guard_failed", "plans", {
             "failures": [{"plan": f.plan_id, "guard": f.key, "message": f.message}
                          for f in failures]}))
-    plan_repo.mark_evaluated(context.session, context.contract.id,
-                             context.now if context.from_tick else None, text)
+    plan_repo.set_guard_error(context.session, context.contract.id, text, context.now)
 
 
 def _already_open(number: str, plan_id: str) -> ConflictError:

@@ -6,17 +6,17 @@ visits the contracts with an open plan, plus every active contract of a
 process whose triggers read the clock. Triggers over data alone change only
 with moves and events, which evaluate plans themselves.
 
-Each contract is evaluated in its own transaction, after its row is locked
-(FOR UPDATE SKIP LOCKED on PostgreSQL), and gets an evaluation mark at the
-tick's instant. Several workers can therefore share one tick, each contract
-is evaluated once per instant, and a tick at an earlier instant than the mark
-leaves the contract alone.
+The step first reads the candidates in batches and evaluates them without
+writing. Only a contract whose evaluation would store something gets a write
+transaction of its own, in which its row is locked, read again and evaluated
+again. On PostgreSQL the lock is taken with FOR UPDATE SKIP LOCKED, so several
+workers share a tick; a contract locked by someone else is retried at the end
+with a waiting lock, and by then usually has nothing left to do.
 """
 
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy.orm import Session
@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 from engine.definition.model import ProcessDefinition
 from engine.errors import LvyueError
 from engine.i18n import _
+from engine.runtime.plans import PlanOutcome
 from engine.services import plan_engine, shutdown
 from engine.services.identity import os_login
 from engine.services.processes import from_row
@@ -36,54 +37,30 @@ log = logging.getLogger(__name__)
 
 STEP_NAME = "plans"
 CLOCK_ROOTS = frozenset({"now", "today"})
+BATCH_SIZE = 500
 
-
-@dataclass
-class _Claim:
-    contract_id: int | None = None
-    number: str | None = None
+Scope = dict[int, plan_repo.TickScope]
 
 
 def plan_step(store: Store, now: datetime) -> StepReport:
-    """Evaluate the plans of every contract not evaluated at `now` yet; see the module doc.
-
-    The first pass walks the contracts in id order. A second pass from the start
-    picks up contracts that someone else had locked or that hit a conflict. A
-    contract that fails twice is reported and left for the next tick.
-    """
+    """Evaluate the plans of every contract in the tick's scope at `now`; see the module doc."""
     report = StepReport(STEP_NAME)
     with store.read() as session:
         scope, definitions = _scope(session)
-    cursor, passes = 0, 0
-    failed: dict[int, int] = {}  # contract id -> failed attempts in this tick
-    while not shutdown.stop_requested():
-        claim = _Claim()
-        try:
-            with store.write() as session:
-                changed = _evaluate_next(session, now, (scope, definitions), cursor,
-                                         list(failed), claim, report)
-        except LvyueError as exc:
-            if claim.contract_id is None:
-                raise
-            failed[claim.contract_id] = failed.get(claim.contract_id, 0) + 1
-            log.warning("plans of %s not evaluated: %s", claim.number, exc.message,
-                        extra={"contract": claim.number})
-            report.errors.append(f"{claim.number}: {exc.message}")
-            cursor = claim.contract_id
-            continue
-        if claim.contract_id is None:
-            passes += 1
-            if passes == 2 or cursor == 0:
-                break
-            cursor = 0
-            failed = {key: count for key, count in failed.items() if count < 2}
-            continue
-        cursor = claim.contract_id
-        report.changed += int(changed)
+    pending = _contracts_to_change(store, now, scope, definitions, report)
+    log.debug("plan tick at %s: %d contracts to change", now.isoformat(), len(pending))
+
+    locked_elsewhere = []
+    for contract_id, number in pending:
+        if shutdown.stop_requested():
+            return report
+        if not _change(store, contract_id, number, now, definitions, report, skip_locked=True):
+            locked_elsewhere.append((contract_id, number))
+    for contract_id, number in locked_elsewhere:
+        if shutdown.stop_requested():
+            return report
+        _change(store, contract_id, number, now, definitions, report, skip_locked=False)
     return report
-
-
-Scope = dict[int, plan_repo.TickScope]
 
 
 def _scope(session: Session) -> tuple[Scope, dict[int, ProcessDefinition]]:
@@ -102,29 +79,74 @@ def _scope(session: Session) -> tuple[Scope, dict[int, ProcessDefinition]]:
     return scope, definitions
 
 
-def _evaluate_next(session: Session, now: datetime,
-                   scope: tuple[Scope, dict[int, ProcessDefinition]], cursor: int,
-                   skip: list[int], claim: _Claim, report: StepReport) -> bool:
-    parts, definitions = scope
-    contract = plan_repo.claim_for_evaluation(session, now, parts, cursor, skip)
-    if contract is None:
-        return False
-    claim.contract_id, claim.number = contract.id, contract.number
-    definition = definitions[contract.definition_id]
-    snapshot = plan_engine.snapshot_of(contract, definition)
-    recorder = Recorder(session, contract, definition.process_id, definition.version, now)
+def _contracts_to_change(store: Store, now: datetime, scope: Scope,
+                         definitions: dict[int, ProcessDefinition],
+                         report: StepReport) -> list[tuple[int, str]]:
+    """Return (id, number) of the contracts whose evaluation at `now` would store something.
 
-    outcome = plan_engine.evaluate_in_transaction(session, recorder, contract, definition,
-                                                  snapshot, now, os_login(), from_tick=True)
-    if recorder.entries:
-        recorder.commit(snapshot.state, snapshot.data)
+    Guard errors of the other contracts, already recorded, are reported again.
+    """
+    pending: list[tuple[int, str]] = []
+    cursor = 0
+    while True:
+        with store.read() as session:
+            batch = plan_repo.tick_candidates(session, scope, cursor, BATCH_SIZE)
+            if not batch:
+                return pending
+            ids = [contract.id for contract in batch]
+            rows = plan_repo.plan_rows_of(session, ids)
+            errors = plan_repo.guard_errors_of(session, ids)
+            for contract in batch:
+                definition = definitions[contract.definition_id]
+                snapshot = plan_engine.snapshot_of(contract, definition)
+                state = plan_engine.state_from_rows(rows[contract.id])
+                outcome = plan_engine.preview(definition, snapshot, now, state)
+                stored = errors.get(contract.id)
+                if outcome.changed or plan_engine.failure_text(outcome.failures) != stored:
+                    pending.append((contract.id, contract.number))
+                else:
+                    report.errors += _failure_lines(contract.number, outcome)
+        cursor = ids[-1]
+
+
+def _change(store: Store, contract_id: int, number: str, now: datetime,
+            definitions: dict[int, ProcessDefinition], report: StepReport,
+            skip_locked: bool) -> bool:
+    """Evaluate one contract under its row lock and store the outcome.
+
+    Return False when `skip_locked` is set and another transaction holds the lock.
+    A conflict or a refused move is reported, and the next tick tries again.
+    """
+    try:
+        with store.write() as session:
+            contract = plan_repo.lock_contract(session, contract_id, skip_locked)
+            if contract is None:
+                return False
+            definition = definitions[contract.definition_id]
+            snapshot = plan_engine.snapshot_of(contract, definition)
+            recorder = Recorder(session, contract, definition.process_id, definition.version,
+                                now)
+            outcome = plan_engine.evaluate_in_transaction(session, recorder, contract,
+                                                          definition, snapshot, now, os_login())
+            if recorder.entries:
+                recorder.commit(snapshot.state, snapshot.data)
+    except LvyueError as exc:
+        log.warning("plans of %s not evaluated: %s", number, exc.message,
+                    extra={"contract": number})
+        report.errors.append(f"{number}: {exc.message}")
+        return True
+
+    report.changed += int(outcome.changed)
     report.messages += [_("{number}: contingency plan {plan} opened").format(
-        number=contract.number, plan=o.plan.plan_id) for o in outcome.openings]
+        number=number, plan=o.plan.plan_id) for o in outcome.openings]
     report.messages += [_("{number}: contingency plan {plan} escalated (step {step})").format(
-        number=contract.number, plan=e.plan.plan_id, step=e.step.index + 1)
+        number=number, plan=e.plan.plan_id, step=e.step.index + 1)
         for e in outcome.escalations]
     report.messages += [_("{number}: contingency plan {plan} closed").format(
-        number=contract.number, plan=c.plan.plan_id) for c in outcome.closures]
-    report.errors += [f"{contract.number}: {f.plan_id}.{f.key}: {f.message}"
-                      for f in outcome.failures]
-    return outcome.changed
+        number=number, plan=c.plan.plan_id) for c in outcome.closures]
+    report.errors += _failure_lines(number, outcome)
+    return True
+
+
+def _failure_lines(number: str, outcome: PlanOutcome) -> list[str]:
+    return [f"{number}: {f.plan_id}.{f.key}: {f.message}" for f in outcome.failures]

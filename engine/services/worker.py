@@ -54,11 +54,13 @@ def run_worker(store: Store, options: WorkerOptions) -> list[RoundReport]:
     Raises ConflictError when another worker holds the SQLite lock.
     """
     rounds: list[RoundReport] = []
+    repeated_errors: set[str] = set()
     with worker_lock(store) as lock:
         log.info("worker started: database %s, every %d s%s", store.engine.url.render_as_string(
             hide_password=True), options.interval_seconds, f", lock {lock}" if lock else "")
         while True:
             report = _round(store, options)
+            repeated_errors = _log_round(report, repeated_errors)
             rounds.append(report)
             if options.once or shutdown.stop_requested():
                 break
@@ -82,19 +84,27 @@ def _round(store: Store, options: WorkerOptions) -> RoundReport:
         # the next round repeats whatever this one did not finish.
         report.failed = True
         log.exception("worker round at %s failed", iso_utc(now))
-        return report
-    _log_round(report)
     return report
 
 
-def _log_round(report: RoundReport) -> None:
+def _log_round(report: RoundReport, previous_errors: set[str]) -> set[str]:
+    """Log the round; an error already logged in the previous round is only counted.
+
+    Return this round's errors, for the next call.
+    """
+    errors = {error for step in report.steps for error in step.errors}
     for step in report.steps:
         for message in step.messages:
             log.info("%s", message)
         for error in step.errors:
-            log.warning("%s", error)
+            if error not in previous_errors:
+                log.warning("%s", error)
+    repeated = len(errors & previous_errors)
+    if repeated:
+        log.info("%d errors repeat from the previous round", repeated)
     delivered = report.delivery.delivered if report.delivery else 0
     failed = report.delivery.failed if report.delivery else 0
     log.info("round at %s: %s; notifications delivered %d, failed %d", iso_utc(report.now),
              ", ".join(f"{s.step} changed {s.changed}, errors {len(s.errors)}"
                        for s in report.steps) or "no tick steps", delivered, failed)
+    return errors

@@ -83,18 +83,18 @@ class PlanTask(Base):
     kind: Mapped[str] = mapped_column(String(20))  # measure, escalation
 
 
-class PlanEvaluation(Base):
-    """The instant of the last tick that evaluated a contract's plans, and the last guard error.
+class PlanGuardError(Base):
+    """The plan guard errors of a contract's latest evaluation, while there are any.
 
-    Evaluations after moves and events record errors but leave `evaluated_at`
-    alone, so a replay that ticks through past days still visits the contract.
+    The history gets a row when the text changes, not on every evaluation that
+    repeats the same error; the row here is deleted when the guards work again.
     """
 
-    __tablename__ = "plan_evaluations"
+    __tablename__ = "plan_guard_errors"
 
     contract_id: Mapped[int] = mapped_column(ForeignKey("contracts.id"), primary_key=True)
-    evaluated_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
-    last_error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    message: Mapped[str] = mapped_column(Text)
+    recorded_at: Mapped[datetime] = mapped_column(DateTime)
 
 
 class OutboxDelivery(Base):

@@ -10,7 +10,7 @@ from sqlalchemy import and_, func, or_, select, true, update
 from sqlalchemy.orm import Session
 
 from engine.store.models import Contract, Task
-from engine.store.plan_models import PlanEscalation, PlanEvaluation, PlanOccurrence, PlanTask
+from engine.store.plan_models import PlanEscalation, PlanGuardError, PlanOccurrence, PlanTask
 
 OPEN = "open"
 CLOSED = "closed"
@@ -39,25 +39,39 @@ class OccurrenceRow:
 # --- occurrences ----------------------------------------------------------------
 
 
-def plan_rows(session: Session, contract_id: int) -> tuple[list[OccurrenceRow], frozenset[str]]:
+PlanRows = tuple[list[OccurrenceRow], frozenset[str]]
+
+
+def plan_rows(session: Session, contract_id: int) -> PlanRows:
     """Return the contract's open occurrences and the plans waiting for their trigger to reset.
 
     A plan waits when its latest occurrence closed with rearm_required. The plan
     opens again only after the flag is cleared, so a flagged row is its plan's latest.
     """
+    return plan_rows_of(session, [contract_id])[contract_id]
+
+
+def plan_rows_of(session: Session, contract_ids: Sequence[int]) -> dict[int, PlanRows]:
+    """Return plan_rows for many contracts with three queries."""
     found = list(session.scalars(
         select(PlanOccurrence)
-        .where(PlanOccurrence.contract_id == contract_id,
+        .where(PlanOccurrence.contract_id.in_(list(contract_ids)),
                or_(PlanOccurrence.status == OPEN, PlanOccurrence.rearm_required.is_(True)))
         .order_by(PlanOccurrence.id)))
-    waiting = frozenset(o.plan_id for o in found if o.status == CLOSED and o.rearm_required)
-    occurrences = [o for o in found if o.status == OPEN]
+    progress = _with_progress(session, [o for o in found if o.status == OPEN])
+    by_contract: dict[int, list[PlanOccurrence]] = {contract_id: [] for contract_id in contract_ids}
+    for occurrence in found:
+        by_contract[occurrence.contract_id].append(occurrence)
+    return {contract_id: (
+        [progress[o.id] for o in mine if o.status == OPEN],
+        frozenset(o.plan_id for o in mine if o.status == CLOSED and o.rearm_required),
+    ) for contract_id, mine in by_contract.items()}
+
+
+def _with_progress(session: Session,
+                   occurrences: list[PlanOccurrence]) -> dict[int, OccurrenceRow]:
     if not occurrences:
-        return [], waiting
-    return _with_progress(session, occurrences), waiting
-
-
-def _with_progress(session: Session, occurrences: list[PlanOccurrence]) -> list[OccurrenceRow]:
+        return {}
     ids = [occurrence.id for occurrence in occurrences]
     done: dict[int, set[int]] = {}
     for occurrence_id, step in session.execute(
@@ -65,8 +79,8 @@ def _with_progress(session: Session, occurrences: list[PlanOccurrence]) -> list[
             .where(PlanEscalation.occurrence_id.in_(ids))):
         done.setdefault(occurrence_id, set()).add(step)
     counts = measure_counts(session, ids)
-    return [OccurrenceRow(o, frozenset(done.get(o.id, ())), counts.get(o.id, (0, 0))[0],
-                          counts.get(o.id, (0, 0))[1]) for o in occurrences]
+    return {o.id: OccurrenceRow(o, frozenset(done.get(o.id, ())), counts.get(o.id, (0, 0))[0],
+                                counts.get(o.id, (0, 0))[1]) for o in occurrences}
 
 
 def measure_counts(session: Session, occurrence_ids: Sequence[int]) -> dict[int, tuple[int, int]]:
@@ -159,19 +173,17 @@ def contract_by_id(session: Session, contract_id: int) -> Contract:
     return session.get_one(Contract, contract_id)
 
 
-# --- evaluation marks for the tick -----------------------------------------------
+# --- the tick --------------------------------------------------------------------
 
 
-def claim_for_evaluation(session: Session, now: datetime, scope: dict[int, TickScope],
-                         after_id: int, skip: Sequence[int]) -> Contract | None:
-    """Lock the next contract in `scope` whose plans were last evaluated before `now`.
+def tick_candidates(session: Session, scope: dict[int, TickScope], after_id: int,
+                    limit: int) -> list[Contract]:
+    """Return up to `limit` contracts in `scope` with an id above `after_id`, in id order.
 
-    `scope` maps each definition id that has plans to the contracts a tick
-    visits. Contracts are taken in id order after `after_id`. On PostgreSQL a
-    row locked by another worker is skipped (FOR UPDATE SKIP LOCKED).
+    `scope` maps each definition id that has plans to the contracts a tick visits.
     """
     if not scope:
-        return None
+        return []
     has_open_plan = (select(PlanOccurrence.id)
                      .where(PlanOccurrence.contract_id == Contract.id,
                             PlanOccurrence.status == OPEN).exists())
@@ -180,36 +192,46 @@ def claim_for_evaluation(session: Session, now: datetime, scope: dict[int, TickS
                           else true(),
                           true() if part.all_active else has_open_plan)
                      for definition_id, part in scope.items()))
-    query = (select(Contract)
-             .outerjoin(PlanEvaluation, PlanEvaluation.contract_id == Contract.id)
-             .where(in_scope, Contract.voided.is_(False), Contract.id > after_id,
-                    or_(PlanEvaluation.evaluated_at.is_(None),
-                        PlanEvaluation.evaluated_at < now))
-             .order_by(Contract.id).limit(1)
-             .with_for_update(of=Contract, skip_locked=True))
-    if skip:
-        query = query.where(Contract.id.notin_(list(skip)))
-    return session.scalars(query).first()
+    return list(session.scalars(
+        select(Contract)
+        .where(in_scope, Contract.voided.is_(False), Contract.id > after_id)
+        .order_by(Contract.id).limit(limit)))
 
 
-def evaluation_of(session: Session, contract_id: int) -> PlanEvaluation | None:
-    return session.get(PlanEvaluation, contract_id)
+def lock_contract(session: Session, contract_id: int, skip_locked: bool) -> Contract | None:
+    """Read the contract again and lock its row for this transaction.
+
+    With `skip_locked`, return None when another transaction holds the lock
+    (FOR UPDATE SKIP LOCKED on PostgreSQL); otherwise wait for it. SQLite has
+    no row locks, and its writers are serialized by BEGIN IMMEDIATE instead.
+    """
+    return session.scalars(
+        select(Contract).where(Contract.id == contract_id)
+        .with_for_update(skip_locked=skip_locked)
+        .execution_options(populate_existing=True)).first()
 
 
-def mark_evaluated(session: Session, contract_id: int, tick_at: datetime | None,
-                   last_error: str | None) -> None:
-    """Keep the latest guard error and, for a tick, its instant (never moving it back)."""
-    mark = session.get(PlanEvaluation, contract_id)
-    if mark is None and tick_at is None and last_error is None:
+# --- guard errors -------------------------------------------------------------------
+
+
+def guard_errors_of(session: Session, contract_ids: Sequence[int]) -> dict[int, str]:
+    rows = session.execute(select(PlanGuardError.contract_id, PlanGuardError.message)
+                           .where(PlanGuardError.contract_id.in_(list(contract_ids))))
+    return {contract_id: message for contract_id, message in rows}
+
+
+def set_guard_error(session: Session, contract_id: int, message: str | None,
+                    now: datetime) -> None:
+    """Store the contract's current guard errors, or delete them when `message` is None."""
+    row = session.get(PlanGuardError, contract_id)
+    if message is None:
+        if row is not None:
+            session.delete(row)
         return
-    if mark is None:
-        session.add(PlanEvaluation(contract_id=contract_id, evaluated_at=tick_at,
-                                   last_error=last_error))
-        return
-    if tick_at is not None:
-        mark.evaluated_at = tick_at if mark.evaluated_at is None else max(mark.evaluated_at,
-                                                                          tick_at)
-    mark.last_error = last_error
+    if row is None:
+        session.add(PlanGuardError(contract_id=contract_id, message=message, recorded_at=now))
+    else:
+        row.message, row.recorded_at = message, now
 
 
 # --- listing --------------------------------------------------------------------

@@ -60,10 +60,10 @@ def upgrade() -> None:
     )
     op.create_index("ix_plan_tasks_occurrence_id", "plan_tasks", ["occurrence_id"])
     op.create_table(
-        "plan_evaluations",
+        "plan_guard_errors",
         sa.Column("contract_id", sa.Integer, sa.ForeignKey("contracts.id"), primary_key=True),
-        sa.Column("evaluated_at", sa.DateTime, nullable=True),
-        sa.Column("last_error", sa.Text, nullable=True),
+        sa.Column("message", sa.Text, nullable=False),
+        sa.Column("recorded_at", sa.DateTime, nullable=False),
     )
     op.create_table(
         "outbox_deliveries",
@@ -78,6 +78,6 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    for table in ("outbox_deliveries", "plan_evaluations", "plan_tasks", "plan_escalations",
+    for table in ("outbox_deliveries", "plan_guard_errors", "plan_tasks", "plan_escalations",
                   "plan_occurrences"):
         op.drop_table(table)
