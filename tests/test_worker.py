@@ -247,3 +247,21 @@ def test_locked_contract_is_retried(pg_url: str, tmp_path: Path) -> None:
     assert set(while_locked) == {1, 3}
     assert set(counts(pg_url)[2]) == {1, 2, 3}
     assert len(reports[0].messages) == 3
+
+
+def test_repeated_errors_logged_once(caplog: pytest.LogCaptureFixture) -> None:
+    from engine.services.tick_steps import StepReport
+    from engine.services.worker import RoundReport, _log_round
+
+    def round_with(*errors: str) -> RoundReport:
+        return RoundReport(parse_time(OPENS), steps=[StepReport("plans", errors=list(errors))])
+
+    with caplog.at_level("INFO", logger="engine.services.worker"):
+        seen = _log_round(round_with("HT-1: broken"), set())
+        seen = _log_round(round_with("HT-1: broken", "HT-2: broken"), seen)
+        _log_round(round_with("HT-1: broken", "HT-2: broken"), seen)
+
+    warnings = [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]
+    assert warnings == ["HT-1: broken", "HT-2: broken"]
+    assert [r.getMessage() for r in caplog.records if "repeat" in r.getMessage()] == [
+        "1 errors repeat from the previous round", "2 errors repeat from the previous round"]
