@@ -106,6 +106,7 @@ class PlanOutcome:
     closures: list[Closure] = field(default_factory=list)
     failures: list[GuardFailure] = field(default_factory=list)
     rearmed: list[str] = field(default_factory=list)
+    recorded_failures: bool = False  # set by the service when the failures were new
 
     @property
     def changed(self) -> bool:

@@ -101,7 +101,7 @@ def evaluate_in_transaction(session: Session, recorder: Recorder, contract: Cont
         ending = evaluate_plans(definition, snapshot, now, plan_state(session, contract.id))
         apply_outcome(context, snapshot, ending)
         outcome.closures += ending.closures
-    record_failures(context, outcome.failures)
+    outcome.recorded_failures = record_failures(context, outcome.failures)
     return outcome
 
 
@@ -218,13 +218,16 @@ def _add_outbox(context: Context, notification: PlannedNotification) -> None:
                     status="pending", attempts=0, next_attempt_at=context.now)
 
 
-def record_failures(context: Context, failures: list[GuardFailure]) -> None:
-    """Keep the latest guard errors; add a history row when they differ from the stored ones."""
+def record_failures(context: Context, failures: list[GuardFailure]) -> bool:
+    """Keep the latest guard errors; add a history row when they differ from the stored ones.
+
+    Return True when a history row was added.
+    """
     text = failure_text(failures)
     stored = plan_repo.guard_errors_of(context.session, [context.contract.id]).get(
         context.contract.id)
     if text == stored:
-        return
+        return False
     if text is not None:
         log.warning("plan guards of %s failed: %s", context.contract.number, text,
                     extra={"contract": context.contract.number})
@@ -232,6 +235,7 @@ def record_failures(context: Context, failures: list[GuardFailure]) -> None:
             "failures": [{"plan": f.plan_id, "guard": f.key, "message": f.message}
                          for f in failures]}))
     plan_repo.set_guard_error(context.session, context.contract.id, text, context.now)
+    return text is not None
 
 
 def _already_open(number: str, plan_id: str) -> ConflictError:

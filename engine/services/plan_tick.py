@@ -24,7 +24,6 @@ from sqlalchemy.orm import Session
 from engine.definition.model import ProcessDefinition
 from engine.errors import LvyueError
 from engine.i18n import _
-from engine.runtime.plans import PlanOutcome
 from engine.services import plan_engine, shutdown
 from engine.services.identity import os_login
 from engine.services.processes import from_row
@@ -47,7 +46,7 @@ def plan_step(store: Store, now: datetime) -> StepReport:
     report = StepReport(STEP_NAME)
     with store.read() as session:
         scope, definitions = _scope(session)
-    pending = _contracts_to_change(store, now, scope, definitions, report)
+    pending = _contracts_to_change(store, now, scope, definitions)
     log.debug("plan tick at %s: %d contracts to change", now.isoformat(), len(pending))
 
     locked_elsewhere = []
@@ -80,11 +79,10 @@ def _scope(session: Session) -> tuple[Scope, dict[int, ProcessDefinition]]:
 
 
 def _contracts_to_change(store: Store, now: datetime, scope: Scope,
-                         definitions: dict[int, ProcessDefinition],
-                         report: StepReport) -> list[tuple[int, str]]:
+                         definitions: dict[int, ProcessDefinition]) -> list[tuple[int, str]]:
     """Return (id, number) of the contracts whose evaluation at `now` would store something.
 
-    Guard errors of the other contracts, already recorded, are reported again.
+    That includes guard errors that differ from the ones recorded for the contract.
     """
     pending: list[tuple[int, str]] = []
     cursor = 0
@@ -104,8 +102,6 @@ def _contracts_to_change(store: Store, now: datetime, scope: Scope,
                 stored = errors.get(contract.id)
                 if outcome.changed or plan_engine.failure_text(outcome.failures) != stored:
                     pending.append((contract.id, contract.number))
-                else:
-                    report.errors += _failure_lines(contract.number, outcome)
         cursor = ids[-1]
 
 
@@ -144,9 +140,9 @@ def _change(store: Store, contract_id: int, number: str, now: datetime,
         for e in outcome.escalations]
     report.messages += [_("{number}: contingency plan {plan} closed").format(
         number=number, plan=c.plan.plan_id) for c in outcome.closures]
-    report.errors += _failure_lines(number, outcome)
+    if outcome.recorded_failures:
+        report.messages += [_("{number}: guard {guard} of contingency plan {plan} failed: "
+                              "{message}").format(number=number, guard=f.key, plan=f.plan_id,
+                                                  message=f.message)
+                            for f in outcome.failures]
     return True
-
-
-def _failure_lines(number: str, outcome: PlanOutcome) -> list[str]:
-    return [f"{number}: {f.plan_id}.{f.key}: {f.message}" for f in outcome.failures]
