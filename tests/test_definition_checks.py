@@ -52,7 +52,7 @@ def test_shipped_process_is_valid(process_id: str) -> None:
 
 
 def test_shipped_process_ids() -> None:
-    assert shipped_process_ids() == ["customer_contract", "framework_agreement"]
+    assert shipped_process_ids() == ["customer_contract", "framework_agreement", "invoice_payment"]
 
 
 def test_shipped_processes_point_editors_at_schema() -> None:
@@ -83,7 +83,7 @@ def test_find_unknown_process_is_not_found() -> None:
         find_shipped_process("../secrets")
     assert caught.value.message == (
         "process '../secrets' is not shipped with Lvyue. "
-        "Shipped processes: customer_contract, framework_agreement."
+        "Shipped processes: customer_contract, framework_agreement, invoice_payment."
     )
     assert caught.value.exit_code == ExitCode.NOT_FOUND
 

@@ -21,7 +21,22 @@ def build_cli() -> click.Group:
     for command in (make_process_group(), make_contract_group(), make_org_group(),
                     make_db_group(), make_audit_group(), make_demo()):
         root.add_command(command)
+    _add_obligation_commands(root)
     return root
+
+
+def _add_obligation_commands(root: click.Group) -> None:
+    """Add the commands of events, imports, the clock and KPI reports."""
+    from engine.cli.clock_cmds import make_replay, make_tick
+    from engine.cli.event_cmds import make_record
+    from engine.cli.import_cmds import make_import
+
+    contract_group = root.commands["contract"]
+    assert isinstance(contract_group, click.Group)
+    contract_group.add_command(make_record())
+    contract_group.add_command(make_import())
+    root.add_command(make_tick())
+    root.add_command(make_replay())
 
 
 def main(argv: Sequence[str] | None = None) -> int:

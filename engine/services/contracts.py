@@ -16,7 +16,7 @@ from engine.definition.model import ProcessDefinition
 from engine.errors import ConflictError, NotFoundError
 from engine.i18n import _
 from engine.runtime.moves import ContractSnapshot, Move, fire_by_person, run_automatic
-from engine.services import contract_data
+from engine.services import contract_data, obligations
 from engine.services.identity import Identity
 from engine.services.processes import deployed, from_row
 from engine.services.recording import Entry, Recorder
@@ -69,9 +69,12 @@ def create(session: Session, identity: Identity, process_id: str, customer: str,
                  "acting_for_other": identity.for_other},
     ))
     snapshot = _snapshot(contract, definition)
+    snapshot.obligations = obligations.initial_statuses(definition, snapshot)
     for move in run_automatic(definition, snapshot, now):
         recorder.append_move(move, identity.os_login, None)
+    obligations.refresh_terms(definition, snapshot, data)
     version = recorder.commit(snapshot.state, snapshot.data)
+    obligations.save(session, contract.id, {}, snapshot.obligations, now)
     return MoveResult(number, definition.initial_state, snapshot.state, version, ())
 
 
@@ -101,11 +104,13 @@ def fire(session: Session, identity: Identity, number: str, trigger: str, now: d
     contract, definition = load(session, number)
     check_expected_version(contract, expected_version)
     snapshot = _snapshot(contract, definition)
+    snapshot.obligations, obligation_ids = obligations.load(session, contract.id)
     start_state = snapshot.state
     changes = contract_data.parse_assignments(assignments, definition)
     if changes:
         snapshot.data = {**snapshot.data, **changes}
         contract_data.validate_data(snapshot.data, definition, number)
+        snapshot.obligations = obligations.with_new_terms(definition, snapshot)
 
     original = jsonutil.loads(contract.data_json)
     moves = fire_by_person(definition, snapshot, trigger, identity.actor, list(identity.roles),
@@ -116,7 +121,9 @@ def fire(session: Session, identity: Identity, number: str, trigger: str, now: d
     for move in moves:
         recorder.append_move(move, identity.os_login, reason, details=details)
     contract_data.validate_data(snapshot.data, definition, number)
+    snapshot.obligations = obligations.with_new_terms(definition, snapshot)
     version = recorder.commit(snapshot.state, snapshot.data)
+    obligations.save(session, contract.id, obligation_ids, snapshot.obligations, now)
     return MoveResult(number, start_state, snapshot.state, version, _summary(moves))
 
 

@@ -30,5 +30,7 @@ TickStep = Callable[[Store, datetime], StepReport]
 
 def tick_steps() -> list[TickStep]:
     """Return the steps in the order a tick runs them (imported lazily)."""
-    steps: list[TickStep] = []
+    from engine.services.obligation_tick import apply_due_events, check_obligations
+
+    steps: list[TickStep] = [apply_due_events, check_obligations]
     return steps

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -101,12 +101,16 @@ def add_contract(session: Session, **values: Any) -> Contract:
 
 def save_contract_move(session: Session, contract_id: int, seen_version: int,
                        values: dict[str, Any]) -> bool:
-    """UPDATE … WHERE row_version = :seen; False when someone else moved it first."""
-    result = session.execute(
-        update(Contract)
-        .where(Contract.id == contract_id, Contract.row_version == seen_version)
+    """UPDATE … WHERE row_version = :seen; False when someone else moved it first.
+
+    A Core statement on the session's connection: loaded Contract objects are not
+    refreshed, and ticks and replays save many moves, where the ORM path costs more.
+    """
+    table = Contract.__table__
+    result = session.connection().execute(
+        update(table)
+        .where(table.c.id == contract_id, table.c.row_version == seen_version)
         .values(**values)
-        .execution_options(synchronize_session=False)
     )
     return result.rowcount == 1
 
@@ -114,10 +118,9 @@ def save_contract_move(session: Session, contract_id: int, seen_version: int,
 # --- history -------------------------------------------------------------------
 
 
-def add_history(session: Session, **values: Any) -> HistoryRow:
-    row = HistoryRow(**values)
-    session.add(row)
-    return row
+def add_history(session: Session, **values: Any) -> None:
+    """INSERT one history row at once (a Core statement, like save_contract_move)."""
+    session.connection().execute(insert(HistoryRow.__table__), values)
 
 
 def history_of(session: Session, contract_id: int) -> list[HistoryRow]:
