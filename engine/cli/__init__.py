@@ -30,6 +30,7 @@ def _add_obligation_commands(root: click.Group) -> None:
     from engine.cli.clock_cmds import make_replay, make_tick
     from engine.cli.event_cmds import make_record
     from engine.cli.import_cmds import make_import
+    from engine.cli.report_cmds import make_report_group
 
     contract_group = root.commands["contract"]
     assert isinstance(contract_group, click.Group)
@@ -37,6 +38,7 @@ def _add_obligation_commands(root: click.Group) -> None:
     contract_group.add_command(make_import())
     root.add_command(make_tick())
     root.add_command(make_replay())
+    root.add_command(make_report_group())
 
 
 def main(argv: Sequence[str] | None = None) -> int:
