@@ -3,7 +3,8 @@
 It applies the sample org (adding the current OS login to the `ops` service
 account, so the demo may act for the sample people), deploys the shipped
 processes, creates the sample contracts, moves them step by step through the
-same services the CLI uses, and ends with the audit verification.
+same services the CLI uses, imports and replays the sample invoice ledger and
+reports its KPIs, and ends with the audit verification.
 """
 
 from __future__ import annotations
@@ -50,6 +51,10 @@ def run_demo(store: Store, say: Callable[[str], None]) -> DemoReport:
     sample = load_yaml_file(EXAMPLES_DIR / "demo_contracts.yaml").data
     for item in sample["contracts"]:
         report.numbers.append(_run_contract(store, item, say))
+
+    from engine.services.demo_ledger import run_ledger_demo
+
+    run_ledger_demo(store, say)
     return report
 
 
