@@ -21,7 +21,7 @@ from engine.services.identity import Identity
 from engine.services.processes import deployed, from_row
 from engine.services.recording import Entry, Recorder
 from engine.store import repo
-from engine.store.models import Contract
+from engine.store.models import Contract, Definition
 
 log = logging.getLogger(__name__)
 
@@ -37,6 +37,7 @@ class MoveResult:
     to_state: str
     row_version: int
     moves: tuple[tuple[str, str, str, str], ...]  # (trigger, from, to, actor)
+    contract_id: int | None = None
 
 
 def format_number(series: str, year: int, value: int) -> str:
@@ -45,11 +46,16 @@ def format_number(series: str, year: int, value: int) -> str:
 
 def create(session: Session, identity: Identity, process_id: str, customer: str,
            data: dict[str, Any], now: datetime, external_ref: str | None = None,
-           effective_at: datetime | None = None) -> MoveResult:
-    """Create a contract in the process's initial state, with its first history row."""
-    row, definition = deployed(session, process_id)
+           effective_at: datetime | None = None,
+           version: tuple[Definition, ProcessDefinition] | None = None) -> MoveResult:
+    """Create a contract in the process's initial state, with its first history row.
+
+    `version` pins the deployed definition (an import checks its rows against one
+    version and creates every contract on it); by default the latest is used.
+    """
+    row, definition = version or deployed(session, process_id)
     contract_data.validate_data(data, definition, _("new contract"))
-    if external_ref is not None and repo.contract_by_external_ref(session, external_ref):
+    if external_ref is not None and repo.external_ref_taken(session, external_ref):
         raise ConflictError(_("A contract with external reference {ref!r} already exists.")
                             .format(ref=external_ref))
     year = business_date(effective_at or now).year
@@ -73,9 +79,10 @@ def create(session: Session, identity: Identity, process_id: str, customer: str,
     for move in run_automatic(definition, snapshot, now):
         recorder.append_move(move, identity.os_login, None)
     obligations.refresh_terms(definition, snapshot, data)
-    version = recorder.commit(snapshot.state, snapshot.data)
+    new_version = recorder.commit(snapshot.state, snapshot.data)
     obligations.save(session, contract.id, {}, snapshot.obligations, now)
-    return MoveResult(number, definition.initial_state, snapshot.state, version, ())
+    return MoveResult(number, definition.initial_state, snapshot.state, new_version, (),
+                      contract.id)
 
 
 def load(session: Session, number: str) -> tuple[Contract, ProcessDefinition]:

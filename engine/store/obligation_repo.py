@@ -6,7 +6,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -23,6 +23,19 @@ from engine.store.models import (
 # Parameters per IN (...) list; SQLite allows 32,766 and PostgreSQL 65,535 per statement.
 IN_CHUNK = 500
 
+_OBLIGATIONS = Obligation.__table__
+_EVENTS = ContractEvent.__table__
+_UPDATE_OBLIGATION = (
+    update(_OBLIGATIONS).where(_OBLIGATIONS.c.id == bindparam("obligation_id"))
+    .values({name: bindparam(name) for name in (
+        "kind", "amount", "due_on", "settled_amount", "settled_at", "overdue_at",
+        "next_check_at")})
+)
+_MARK_EVENT_APPLIED = (
+    update(_EVENTS).where(_EVENTS.c.id == bindparam("event_id"))
+    .values(status="applied", history_seq=bindparam("history_seq"))
+)
+
 
 def _chunks(values: Sequence[Any]) -> Iterable[Sequence[Any]]:
     for start in range(0, len(values), IN_CHUNK):
@@ -38,21 +51,7 @@ def obligations_of(session: Session, contract_id: int) -> list[Obligation]:
 
 
 def add_obligation(session: Session, **values: Any) -> None:
-    session.add(Obligation(**values))
-
-
-_OBLIGATIONS = Obligation.__table__
-_EVENTS = ContractEvent.__table__
-_UPDATE_OBLIGATION = (
-    update(_OBLIGATIONS).where(_OBLIGATIONS.c.id == bindparam("obligation_id"))
-    .values({name: bindparam(name) for name in (
-        "kind", "amount", "due_on", "settled_amount", "settled_at", "overdue_at",
-        "next_check_at")})
-)
-_MARK_EVENT_APPLIED = (
-    update(_EVENTS).where(_EVENTS.c.id == bindparam("event_id"))
-    .values(status="applied", history_seq=bindparam("history_seq"))
-)
+    session.connection().execute(insert(_OBLIGATIONS), values)
 
 
 def update_obligation(session: Session, obligation_id: int, values: dict[str, Any]) -> None:
@@ -125,6 +124,12 @@ def add_event(session: Session, **values: Any) -> ContractEvent:
     session.add(event)
     session.flush()
     return event
+
+
+def insert_event(session: Session, **values: Any) -> int:
+    """INSERT one event at once and return its id (a Core statement, for imports)."""
+    statement = insert(_EVENTS).values(**values).returning(_EVENTS.c.id)
+    return int(session.connection().execute(statement).scalar_one())
 
 
 def event_with_contract(session: Session, event_id: int) -> tuple[ContractEvent, Contract] | None:

@@ -57,16 +57,17 @@ def allocate_number(session: Session, series: str, year: int) -> int:
     """Increment the (series, year) counter in this transaction and return the new value."""
     dialect = session.get_bind().dialect.name
     insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    table = NumberCounter.__table__  # a Core statement: imports allocate many numbers
     statement = (
-        insert(NumberCounter)
+        insert(table)
         .values(series=series, year=year, last_value=1)
         .on_conflict_do_update(
-            index_elements=[NumberCounter.series, NumberCounter.year],
-            set_={"last_value": NumberCounter.last_value + 1},
+            index_elements=[table.c.series, table.c.year],
+            set_={"last_value": table.c.last_value + 1},
         )
-        .returning(NumberCounter.last_value)
+        .returning(table.c.last_value)
     )
-    return int(session.execute(statement).scalar_one())
+    return int(session.connection().execute(statement).scalar_one())
 
 
 # --- contracts -----------------------------------------------------------------
@@ -78,6 +79,12 @@ def contract_by_number(session: Session, number: str) -> Contract | None:
 
 def contract_by_external_ref(session: Session, ref: str) -> Contract | None:
     return session.scalars(select(Contract).where(Contract.external_ref == ref)).first()
+
+
+def external_ref_taken(session: Session, ref: str) -> bool:
+    table = Contract.__table__
+    query = select(table.c.id).where(table.c.external_ref == ref).limit(1)
+    return session.connection().execute(query).first() is not None
 
 
 def list_contracts(session: Session, state: str | None = None, process_id: str | None = None,
@@ -93,10 +100,15 @@ def list_contracts(session: Session, state: str | None = None, process_id: str |
 
 
 def add_contract(session: Session, **values: Any) -> Contract:
-    contract = Contract(**values)
-    session.add(contract)
-    session.flush()
-    return contract
+    """INSERT a contract at once and return it with its id.
+
+    A Core statement, because imports create thousands of contracts; the returned
+    object is not attached to the session, so changes to it are not saved.
+    """
+    table = Contract.__table__
+    contract_id = session.connection().execute(
+        insert(table).values(**values).returning(table.c.id)).scalar_one()
+    return Contract(id=contract_id, **values)
 
 
 def save_contract_move(session: Session, contract_id: int, seen_version: int,

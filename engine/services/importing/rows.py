@@ -11,14 +11,13 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from jsonschema import Draft202012Validator, FormatChecker
-
 from engine.clock import start_of_day, to_utc
 from engine.definition.model import ProcessDefinition
 from engine.expressions import EvaluationError
 from engine.i18n import _
 from engine.runtime.moves import ContractSnapshot
 from engine.services import obligations
+from engine.services.contract_data import data_validator
 from engine.services.importing.cells import CellError, ColumnSpec, is_empty, read_cell, read_date
 from engine.services.importing.mapping import EventMapping, ImportMapping
 from engine.services.importing.table import Table
@@ -107,7 +106,7 @@ class _RowConverter:
         self.definition = definition
         self.positions = {name: index for index, name in enumerate(table.header)}
         self.width = len(table.header)
-        self.validator = _validator(definition)
+        self.validator = data_validator(definition)
 
     def cell(self, cells: list[Any], spec: ColumnSpec) -> Any:
         return cells[self.positions[spec.column]]
@@ -208,16 +207,3 @@ class _RowConverter:
         except EvaluationError as exc:
             return [exc.message]
         return []
-
-
-_validators: dict[str, Draft202012Validator] = {}
-
-
-def _validator(definition: ProcessDefinition) -> Draft202012Validator:
-    """One data-schema validator per definition version, reused for every row."""
-    validator = _validators.get(definition.content_hash)
-    if validator is None:
-        validator = Draft202012Validator(dict(definition.data_schema),
-                                         format_checker=FormatChecker())
-        _validators[definition.content_hash] = validator
-    return validator

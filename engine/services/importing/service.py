@@ -57,7 +57,8 @@ def import_file(store: Store, claim: Claim, path: str, mapping_path: str, now: d
     doc = read_mapping(mapping_path)
     with store.read() as session:
         identity = resolve(session, claim)
-        _row, definition = deployed(session, doc.data["process"])
+        version = deployed(session, doc.data["process"])
+    definition = version[1]
     mapping = build_mapping(doc, definition)
     table = read_table(path, encoding or mapping.encoding, mapping.delimiter, mapping.sheet)
     problems = header_problems(table, mapping)
@@ -79,10 +80,10 @@ def import_file(store: Store, claim: Claim, path: str, mapping_path: str, now: d
     if rejects_path is not None:
         write_rejects(rejects_path, table, rejected)
     if progress_bar is None:
-        report.written = write_plan(store, identity, plan, definition, now)
+        report.written = write_plan(store, identity, plan, version, now)
         return report
     with progress_bar(_("Importing"), len(plan.new) + len(plan.new_events)) as advance:
-        report.written = write_plan(store, identity, plan, definition, now, advance)
+        report.written = write_plan(store, identity, plan, version, now, advance)
     return report
 
 

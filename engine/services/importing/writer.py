@@ -23,9 +23,9 @@ from engine.services import contracts, events
 from engine.services.identity import Identity
 from engine.services.importing.mapping import ImportMapping
 from engine.services.importing.rows import ImportEvent, ImportRow
-from engine.store import obligation_repo, repo
+from engine.store import obligation_repo
 from engine.store.db import Store
-from engine.store.models import Contract, ContractEvent
+from engine.store.models import Contract, ContractEvent, Definition
 
 
 @dataclass
@@ -113,14 +113,16 @@ def _show(value: Any) -> str:
     return "-" if value is None else jsonutil.dumps(value)
 
 
-def write_plan(store: Store, identity: Identity, plan: Plan, definition: ProcessDefinition,
-               now: datetime, progress: Callable[[int], None] | None = None) -> WriteResult:
+def write_plan(store: Store, identity: Identity, plan: Plan,
+               version: tuple[Definition, ProcessDefinition], now: datetime,
+               progress: Callable[[int], None] | None = None) -> WriteResult:
     """Create the new contracts (in order of effective date) and add the new events.
 
     Each contract is created in its own transaction together with its pending
     events. Events the clock (the last tick) has already passed are applied right
     after, each in its own transaction, as back-dated events.
     """
+    definition = version[1]
     with store.read() as session:
         clock = obligation_repo.clock_mark(session, "tick")
     result = WriteResult()
@@ -129,10 +131,10 @@ def write_plan(store: Store, identity: Identity, plan: Plan, definition: Process
         with store.write() as session:
             created = contracts.create(session, identity, definition.process_id, row.customer,
                                        dict(row.data), now, external_ref=row.key,
-                                       effective_at=row.effective_at)
-            contract = repo.contract_by_number(session, created.number)
-            assert contract is not None
-            to_apply += _add_events(session, contract.id, identity, row.events, now, clock)
+                                       effective_at=row.effective_at, version=version)
+            assert created.contract_id is not None
+            to_apply += _add_events(session, created.contract_id, identity, row.events, now,
+                                    clock)
         result.created.append((row.key, created.number))
         result.events_added += len(row.events)
         if progress is not None:
@@ -155,11 +157,11 @@ def _add_events(session: Session, contract_id: int, identity: Identity,
     """Store events as pending; return (id, effective time) of those the clock has passed."""
     passed = []
     for event in new_events:
-        row = obligation_repo.add_event(
+        event_id = obligation_repo.insert_event(
             session, contract_id=contract_id, event=event.event, event_key=event.key,
             effective_at=event.effective_at, recorded_at=now,
             fields_json=jsonutil.dumps(event.fields), status="pending", source="import",
             actor=identity.actor, os_login=identity.os_login)
         if clock is not None and event.effective_at <= clock:
-            passed.append((row.id, event.effective_at))
+            passed.append((event_id, event.effective_at))
     return passed
