@@ -45,8 +45,8 @@ def _echo(report: ImportReport, rejects_path: str | None) -> None:
                      "overwritten: {differences}").format(
             file=report.file, line=row.line, key=row.key, number=row.number,
             differences="; ".join(row.differences)), err=True)
-    for row in report.rejected:
-        for message in row.messages:
+    for rejected in report.rejected:
+        for message in rejected.messages:
             click.echo(message, err=True)
     if report.dry_run:
         click.echo(_("Dry run of {file} ({encoding}): {rows} rows; {new} new contracts, {events} "

@@ -95,7 +95,7 @@ def _facts(customer: str, breached: bool, statuses: list[ObligationStatus], now:
         days_late=days_late,
         ever_overdue=any(status.overdue_at is not None for status in statuses) or days_late > 0,
         breached=breached,
-        outstanding=sum((status.outstanding for status in statuses), Decimal("0")),
+        outstanding=sum((status.outstanding for status in statuses), Decimal(0)),
     )
 
 
@@ -111,7 +111,7 @@ def summarize(facts: Iterable[ContractFacts], group: str | None = None) -> Kpi:
         ever_overdue=sum(1 for item in items if item.ever_overdue),
         breached=sum(1 for item in items if item.breached),
         mean_days_late=round(sum(late) / len(late), 2) if late else None,
-        outstanding=sum((item.outstanding for item in items), Decimal("0")),
+        outstanding=sum((item.outstanding for item in items), Decimal(0)),
     )
 
 

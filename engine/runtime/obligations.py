@@ -18,7 +18,15 @@ from typing import Any
 from engine.clock import business_date, start_of_day
 from engine.definition.model import ObligationSpec
 
-ZERO = Decimal("0")
+ZERO = Decimal(0)
+CENT = Decimal("0.01")
+
+
+def money_text(amount: Decimal) -> str:
+    """Write an amount with at least two decimals (1200 as 1200.00, 0.125 as it is), so
+    the same amount is stored the same way whether a CSV, an XLSX number or --set gave it."""
+    exponent = amount.as_tuple().exponent
+    return str(amount.quantize(CENT) if isinstance(exponent, int) and exponent > -2 else amount)
 
 
 @dataclass(frozen=True)

@@ -7,8 +7,8 @@ hold, all in the caller's transaction on one contract.
 
 from __future__ import annotations
 
-import re
 import logging
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -23,6 +23,7 @@ from engine.definition.model import EventSpec, ProcessDefinition
 from engine.errors import BadInputError, ConflictError, RefusedError
 from engine.i18n import _
 from engine.runtime.moves import ContractSnapshot, run_automatic
+from engine.runtime.obligations import money_text
 from engine.services import deployed_cache, obligations
 from engine.services.contracts import load
 from engine.services.identity import Identity
@@ -73,7 +74,7 @@ def parse_field(spec: EventSpec, name: str, raw: str) -> Any:
             raise BadInputError(
                 _("Invalid value for event field {field}: {value!r} is not an amount of 0 or "
                   "more. Write it like 1250.00.").format(field=name, value=raw))
-        return str(Decimal(text))
+        return money_text(Decimal(text))
     if field.type == "integer":
         if not INTEGER_TEXT.match(text):
             raise BadInputError(_("Invalid value for event field {field}: {value!r} is not a "

@@ -13,6 +13,8 @@ from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy.orm import Session
+
 from engine import jsonutil
 from engine.definition.model import ProcessDefinition
 from engine.errors import ConflictError, RefusedError
@@ -102,7 +104,7 @@ def _check_contract(store: Store, contract: Contract, definition: ProcessDefinit
         (m.transition.trigger, m.from_state, m.to_state, m.actor) for m in moves)))
 
 
-def _record(session, contract: Contract, definition: ProcessDefinition,  # type: ignore[no-untyped-def]
+def _record(session: Session, contract: Contract, definition: ProcessDefinition,
             snapshot: ContractSnapshot, data_before: dict[str, Any], marks: list[str],
             moves: list[Move], now: datetime, obligation_ids: dict[str, int]) -> None:
     login = os_login()

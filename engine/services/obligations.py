@@ -16,7 +16,12 @@ from engine.expression_functions import describe_value
 from engine.expressions import EvaluationError, evaluate
 from engine.i18n import _
 from engine.runtime.moves import ContractSnapshot
-from engine.runtime.obligations import ObligationStatus, Settlement, apply_settlements, next_check_at
+from engine.runtime.obligations import (
+    ObligationStatus,
+    Settlement,
+    apply_settlements,
+    next_check_at,
+)
 from engine.store import obligation_repo
 from engine.store.models import ContractEvent, Obligation
 
@@ -40,19 +45,21 @@ def terms(spec: ObligationSpec, snapshot: ContractSnapshot) -> tuple[Decimal, da
     return _amount(spec, amount_value), _due(spec, due_value)
 
 
+def _is_amount(value: Any) -> bool:
+    """True for a decimal string such as "1250.00" or a whole number, 0 or more."""
+    if isinstance(value, str):
+        return _AMOUNT_TEXT.match(value) is not None
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
+
+
 def _amount(spec: ObligationSpec, value: Any) -> Decimal:
-    amount: Decimal | None = None
-    if isinstance(value, str) and _AMOUNT_TEXT.match(value):
-        amount = Decimal(value)
-    elif isinstance(value, int) and not isinstance(value, bool) and value >= 0:
-        amount = Decimal(value)
-    if amount is None:
+    if not _is_amount(value):
         raise EvaluationError(
             _("the amount of obligation '{obligation}' is {value}, not an amount of 0 or more. "
               "Fix '{source}' or the contract data it reads.").format(
                 obligation=spec.name, value=describe_value(value), source=spec.amount.source),
             spec.amount.source)
-    return amount
+    return Decimal(value)
 
 
 def _due(spec: ObligationSpec, value: Any) -> date:

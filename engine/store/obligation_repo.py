@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import Table, bindparam, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -23,14 +23,16 @@ from engine.store.models import (
 # Parameters per IN (...) list; SQLite allows 32,766 and PostgreSQL 65,535 per statement.
 IN_CHUNK = 500
 
-_OBLIGATIONS = Obligation.__table__
-_EVENTS = ContractEvent.__table__
+_OBLIGATIONS = cast(Table, Obligation.__table__)
+_EVENTS = cast(Table, ContractEvent.__table__)
 _UPDATE_OBLIGATION = (
     update(_OBLIGATIONS).where(_OBLIGATIONS.c.id == bindparam("obligation_id"))
     .values({name: bindparam(name) for name in (
         "kind", "amount", "due_on", "settled_amount", "settled_at", "overdue_at",
         "next_check_at")})
 )
+_INSERT_OBLIGATION = insert(_OBLIGATIONS)
+_INSERT_EVENT = insert(_EVENTS).returning(_EVENTS.c.id)
 _MARK_EVENT_APPLIED = (
     update(_EVENTS).where(_EVENTS.c.id == bindparam("event_id"))
     .values(status="applied", history_seq=bindparam("history_seq"))
@@ -51,7 +53,7 @@ def obligations_of(session: Session, contract_id: int) -> list[Obligation]:
 
 
 def add_obligation(session: Session, **values: Any) -> None:
-    session.connection().execute(insert(_OBLIGATIONS), values)
+    session.connection().execute(_INSERT_OBLIGATION, values)
 
 
 def update_obligation(session: Session, obligation_id: int, values: dict[str, Any]) -> None:
@@ -73,7 +75,7 @@ def due_for_check(session: Session, now: datetime) -> list[tuple[Contract, list[
              .where(Contract.id.in_(due), Contract.voided.is_(False))
              .order_by(Contract.id, Obligation.id))
     found: dict[int, tuple[Contract, list[Obligation]]] = {}
-    for contract, obligation in session.execute(query).tuples():
+    for contract, obligation in session.execute(query):
         found.setdefault(contract.id, (contract, []))[1].append(obligation)
     return list(found.values())
 
@@ -128,14 +130,13 @@ def add_event(session: Session, **values: Any) -> ContractEvent:
 
 def insert_event(session: Session, **values: Any) -> int:
     """INSERT one event at once and return its id (a Core statement, for imports)."""
-    statement = insert(_EVENTS).values(**values).returning(_EVENTS.c.id)
-    return int(session.connection().execute(statement).scalar_one())
+    return int(session.connection().execute(_INSERT_EVENT, values).scalar_one())
 
 
 def event_with_contract(session: Session, event_id: int) -> tuple[ContractEvent, Contract] | None:
     query = (select(ContractEvent, Contract).join(Contract, Contract.id == ContractEvent.contract_id)
              .where(ContractEvent.id == event_id))
-    row = session.execute(query).tuples().first()
+    row = session.execute(query).first()
     return None if row is None else (row[0], row[1])
 
 
@@ -164,15 +165,14 @@ def pending_with_contracts(
     found: dict[int, tuple[ContractEvent, Contract, list[Obligation]]] = {}
     by_contract: dict[int, list[Obligation]] = {}
     for chunk in _chunks(list(event_ids)):
-        query = (select(ContractEvent, Contract)
-                 .join(Contract, Contract.id == ContractEvent.contract_id)
-                 .where(ContractEvent.id.in_(chunk), ContractEvent.status == "pending"))
-        for event, contract in session.execute(query).tuples():
+        events = (select(ContractEvent, Contract)
+                  .join(Contract, Contract.id == ContractEvent.contract_id)
+                  .where(ContractEvent.id.in_(chunk), ContractEvent.status == "pending"))
+        for event, contract in session.execute(events):
             found[event.id] = (event, contract, by_contract.setdefault(contract.id, []))
-    contract_ids = list(by_contract)
-    for chunk in _chunks(contract_ids):
-        query = select(Obligation).where(Obligation.contract_id.in_(chunk)).order_by(Obligation.id)
-        for row in session.scalars(query):
+    for chunk in _chunks(list(by_contract)):
+        rows = select(Obligation).where(Obligation.contract_id.in_(chunk)).order_by(Obligation.id)
+        for row in session.scalars(rows):
             by_contract[row.contract_id].append(row)
     return found
 

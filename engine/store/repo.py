@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy import Table, bindparam, delete, func, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -53,21 +52,36 @@ def count_contracts_by_definition(session: Session) -> dict[int, int]:
 # --- contract numbers ----------------------------------------------------------
 
 
-def allocate_number(session: Session, series: str, year: int) -> int:
-    """Increment the (series, year) counter in this transaction and return the new value."""
-    dialect = session.get_bind().dialect.name
-    insert = pg_insert if dialect == "postgresql" else sqlite_insert
-    table = NumberCounter.__table__  # a Core statement: imports allocate many numbers
-    statement = (
-        insert(table)
-        .values(series=series, year=year, last_value=1)
+def _counter_upsert(dialect: str) -> Any:
+    insert_for = pg_insert if dialect == "postgresql" else sqlite_insert
+    table = cast(Table, NumberCounter.__table__)
+    return (
+        insert_for(table)
+        .values(series=bindparam("series"), year=bindparam("year"), last_value=1)
         .on_conflict_do_update(
             index_elements=[table.c.series, table.c.year],
             set_={"last_value": table.c.last_value + 1},
         )
         .returning(table.c.last_value)
     )
-    return int(session.connection().execute(statement).scalar_one())
+
+
+# Statements built once: imports, ticks and replays run them thousands of times, and
+# building a statement per call costs more than running it. Core statements on the
+# session's connection leave loaded ORM objects as they were.
+_COUNTER_UPSERT = {dialect: _counter_upsert(dialect) for dialect in ("sqlite", "postgresql")}
+_CONTRACTS = cast(Table, Contract.__table__)
+_INSERT_CONTRACT = insert(_CONTRACTS).returning(_CONTRACTS.c.id)
+_REF_TAKEN = select(_CONTRACTS.c.id).where(_CONTRACTS.c.external_ref == bindparam("ref")).limit(1)
+_INSERT_HISTORY = insert(cast(Table, HistoryRow.__table__))
+_MOVE_UPDATES: dict[tuple[str, ...], Any] = {}
+
+
+def allocate_number(session: Session, series: str, year: int) -> int:
+    """Increment the (series, year) counter in this transaction and return the new value."""
+    statement = _COUNTER_UPSERT[session.get_bind().dialect.name]
+    return int(session.connection().execute(statement, {"series": series, "year": year})
+               .scalar_one())
 
 
 # --- contracts -----------------------------------------------------------------
@@ -82,9 +96,7 @@ def contract_by_external_ref(session: Session, ref: str) -> Contract | None:
 
 
 def external_ref_taken(session: Session, ref: str) -> bool:
-    table = Contract.__table__
-    query = select(table.c.id).where(table.c.external_ref == ref).limit(1)
-    return session.connection().execute(query).first() is not None
+    return session.connection().execute(_REF_TAKEN, {"ref": ref}).first() is not None
 
 
 def list_contracts(session: Session, state: str | None = None, process_id: str | None = None,
@@ -102,12 +114,9 @@ def list_contracts(session: Session, state: str | None = None, process_id: str |
 def add_contract(session: Session, **values: Any) -> Contract:
     """INSERT a contract at once and return it with its id.
 
-    A Core statement, because imports create thousands of contracts; the returned
-    object is not attached to the session, so changes to it are not saved.
+    The returned object is not attached to the session, so changes to it are not saved.
     """
-    table = Contract.__table__
-    contract_id = session.connection().execute(
-        insert(table).values(**values).returning(table.c.id)).scalar_one()
+    contract_id = session.connection().execute(_INSERT_CONTRACT, values).scalar_one()
     return Contract(id=contract_id, **values)
 
 
@@ -115,15 +124,19 @@ def save_contract_move(session: Session, contract_id: int, seen_version: int,
                        values: dict[str, Any]) -> bool:
     """UPDATE … WHERE row_version = :seen; False when someone else moved it first.
 
-    A Core statement on the session's connection: loaded Contract objects are not
-    refreshed, and ticks and replays save many moves, where the ORM path costs more.
+    Loaded Contract objects are not refreshed.
     """
-    table = Contract.__table__
+    keys = tuple(sorted(values))
+    statement = _MOVE_UPDATES.get(keys)
+    if statement is None:
+        statement = (update(_CONTRACTS)
+                     .where(_CONTRACTS.c.id == bindparam("b_id"),
+                            _CONTRACTS.c.row_version == bindparam("b_seen"))
+                     .values({key: bindparam(f"v_{key}") for key in keys}))
+        _MOVE_UPDATES[keys] = statement
+    parameters = {f"v_{key}": value for key, value in values.items()}
     result = session.connection().execute(
-        update(table)
-        .where(table.c.id == contract_id, table.c.row_version == seen_version)
-        .values(**values)
-    )
+        statement, {**parameters, "b_id": contract_id, "b_seen": seen_version})
     return result.rowcount == 1
 
 
@@ -131,8 +144,8 @@ def save_contract_move(session: Session, contract_id: int, seen_version: int,
 
 
 def add_history(session: Session, **values: Any) -> None:
-    """INSERT one history row at once (a Core statement, like save_contract_move)."""
-    session.connection().execute(insert(HistoryRow.__table__), values)
+    """INSERT one history row at once."""
+    session.connection().execute(_INSERT_HISTORY, values)
 
 
 def history_of(session: Session, contract_id: int) -> list[HistoryRow]:

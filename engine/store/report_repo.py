@@ -21,7 +21,7 @@ def obligations_with_contracts(session: Session, process_id: str | None = None
     if process_id is not None:
         query = (query.join(Definition, Definition.id == Contract.definition_id)
                  .where(Definition.process_id == process_id))
-    yield from session.execute(query).tuples()
+    yield from ((contract, obligation) for contract, obligation in session.execute(query))
 
 
 def contracts_ever_in(session: Session, state: str) -> set[int]:

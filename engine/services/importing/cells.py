@@ -14,6 +14,7 @@ from decimal import Decimal
 from typing import Any
 
 from engine.i18n import _
+from engine.runtime.obligations import money_text
 
 _MONEY_TEXT = re.compile(r"^[+-]?[0-9]+(\.[0-9]+)?$")
 _INTEGER_TEXT = re.compile(r"^[+-]?[0-9]+$")
@@ -90,7 +91,7 @@ def read_cell(spec: ColumnSpec, value: Any) -> Any:
     if spec.type == "date":
         return read_date(spec, value).isoformat()
     if spec.type == "money":
-        return str(read_money(spec, value))
+        return money_text(read_money(spec, value))
     if spec.type == "integer":
         return _read_integer(spec, value)
     if spec.type == "boolean":

@@ -89,8 +89,10 @@ def convert_rows(table: Table, mapping: ImportMapping, definition: ProcessDefini
         elif row is not None:
             first_line[row.key] = line
         if messages:
+            # Columns read twice (as a data field and an event field) report a problem once.
+            unique = dict.fromkeys(messages)
             rejected.append(RejectedRow(line, cells, [f"{table.name}:{line}: {m}"
-                                                      for m in messages]))
+                                                      for m in unique]))
         else:
             assert row is not None
             good.append(row)
