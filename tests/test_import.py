@@ -128,7 +128,7 @@ def test_settlement_added_on_later_import(lv: Lv, tmp_path: Path, sqlite_db: str
     assert count_rows(sqlite_db, "contract_events") == 10
 
 
-def test_settlement_the_clock_passed_is_applied_at_once(lv: Lv, tmp_path: Path) -> None:
+def test_passed_settlement_applied_at_once(lv: Lv, tmp_path: Path) -> None:
     prepare_ledger(lv)
     import_ledger(lv, SAMPLE)
     assert lv("replay", "--from", "2025-01-06", "--to", "2025-06-30").exit_code == 0

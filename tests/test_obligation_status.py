@@ -77,7 +77,7 @@ def test_partial_settlements_add_up() -> None:
     assert fully.days_late(second) == 8
 
 
-def test_back_dated_settlement_moves_settled_at_earlier() -> None:
+def test_back_dated_settlement_reorders() -> None:
     late = Settlement(datetime(2025, 4, 20, 2, 0), Decimal("100.00"), order=1)
     back_dated = Settlement(datetime(2025, 4, 1, 2, 0), Decimal("100.00"), order=2)
 

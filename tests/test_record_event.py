@@ -174,3 +174,16 @@ def test_record_json_output(lv: Lv) -> None:
     assert shown["moves"] == [["complete", "execution", "completed", "system"]]
     assert shown["obligations"]["payment"]["settled"] is True
     assert shown["obligations"]["payment"]["settled_amount"] == "100.00"
+
+
+def test_show_lists_obligations(lv: Lv) -> None:
+    prepare_ledger(lv)
+    number = new_invoice(lv, due_date="2025-04-02")
+    record(lv, number, "--at", "2025-03-20", "--set", "amount=40.00")
+    assert lv("tick", "--now", "2025-04-03").exit_code == 0
+
+    shown = lv("--now", "2025-04-12", "contract", "show", number, "--format", "json")
+
+    assert json.loads(shown.stdout)["obligations"] == {"payment": {
+        "due": "2025-04-02", "amount": "100.00", "settled_amount": "40.00",
+        "outstanding": "60.00", "settled": False, "overdue": True, "days_overdue": 10}}

@@ -31,7 +31,7 @@ BREACH_STATE = "breach"
 
 @dataclass(frozen=True)
 class ContractFacts:
-    """What the KPIs need to know about one contract at the report instant."""
+    """Facts about one contract at the report instant, from which the KPIs are counted."""
 
     customer: str
     settled: bool
@@ -117,7 +117,7 @@ def summarize(facts: Iterable[ContractFacts], group: str | None = None) -> Kpi:
 
 def kpi_report(session: Session, now: datetime, by: str | None = None,
                process_id: str | None = None) -> list[Kpi]:
-    """One Kpi for all contracts, or one per customer (sorted) when `by` is customer."""
+    """Compute one Kpi for all contracts, or one per customer (sorted) when `by` is customer."""
     facts = contract_facts(session, now, process_id)
     if by is None:
         return [summarize(facts)]

@@ -1,10 +1,10 @@
 """Obligation status at an instant: what guards read and when the clock must look again.
 
 Pure logic over plain values; engine/services/obligations.py loads and saves them.
-Time rules: an obligation due on business date D is overdue from the start of D+1,
-but only once a tick has marked it (`overdue_at`), so time-based rules move with
-the clock that `lvyue tick` and `lvyue replay` advance, never with the wall clock
-alone. days_overdue is the business date minus D while the obligation is overdue.
+Time rules: an obligation due on business date D is overdue from the start of D+1.
+It counts as overdue only once a tick has marked it (`overdue_at`), so time-based
+rules move with the clock that `lvyue tick` and `lvyue replay` advance, not with the
+wall clock. days_overdue is the business date minus D while the obligation is overdue.
 """
 
 from __future__ import annotations
@@ -50,7 +50,7 @@ class ObligationStatus:
         return self.outstanding == ZERO
 
     def overdue_from(self) -> datetime:
-        """The instant from which the obligation is overdue: the start of the day after due."""
+        """Return the start of the business day after the due date, when it becomes overdue."""
         return start_of_day(self.due + timedelta(days=1))
 
     def is_overdue(self, now: datetime) -> bool:
@@ -76,7 +76,7 @@ class ObligationStatus:
         return max((business_date(now) - self.due).days, 0)
 
     def view(self, now: datetime) -> dict[str, Any]:
-        """The fields a guard reads as obligations.<name>.<field> (OBLIGATION_FIELDS)."""
+        """Return the fields a guard reads as obligations.<name>.<field> (OBLIGATION_FIELDS)."""
         return {
             "due": self.due.isoformat(),
             "amount": str(self.amount),
@@ -89,12 +89,12 @@ class ObligationStatus:
 
 
 def next_check_at(status: ObligationStatus) -> datetime | None:
-    """The instant from which every tick must look at this obligation, or None if never.
+    """Return the instant from which every tick must look at this obligation, or None.
 
-    That is the start of the day after the due date, and it stays so while the
-    obligation is unsettled: a tick marks it overdue once, and later ticks keep
-    checking it because days_overdue grows daily and guards may compare it with
-    any number. A settled obligation needs no tick.
+    That is the start of the day after the due date, for as long as the obligation
+    is unsettled. A tick marks it overdue once, and later ticks keep checking it
+    because days_overdue grows daily and guards may compare it with any number.
+    A settled obligation needs no tick.
     """
     if status.settled:
         return None

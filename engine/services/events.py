@@ -40,7 +40,7 @@ INTEGER_TEXT = re.compile(r"^[+-]?[0-9]+$")
 
 @dataclass(frozen=True)
 class EventResult:
-    """What recording or applying one event did to one contract."""
+    """Outcome of recording or applying one event on one contract."""
 
     number: str
     event: str
@@ -174,7 +174,7 @@ def _duplicate(contract: Contract, definition: ProcessDefinition, existing: Cont
 
 def snapshot_of(contract: Contract, definition: ProcessDefinition,
                 rows: list[Obligation]) -> tuple[ContractSnapshot, dict[str, int]]:
-    """The contract as rules see it, with its obligations; also the obligation row ids."""
+    """Build the snapshot that rules read, and return it with the obligation row ids."""
     snapshot = ContractSnapshot(
         number=contract.number, customer=contract.customer, state=contract.state,
         data=jsonutil.loads(contract.data_json), process_id=definition.process_id,
@@ -191,8 +191,8 @@ def apply(session: Session, contract: Contract, definition: ProcessDefinition,
     """Apply a recorded or pending event to its contract at clock `now`, in this transaction.
 
     `obligation_rows` are the contract's stored obligations when the caller has
-    read them already, together with `contract`; a stale read makes the commit fail
-    on the contract's row version (ConflictError), so nothing inconsistent is saved.
+    read them already, together with `contract`. A stale read is safe because the
+    commit then fails on the contract's row version with a ConflictError.
     """
     if obligation_rows is None:
         obligation_rows = obligation_repo.obligations_of(session, contract.id)

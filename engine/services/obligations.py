@@ -77,7 +77,7 @@ def _due(spec: ObligationSpec, value: Any) -> date:
 
 def initial_statuses(definition: ProcessDefinition,
                      snapshot: ContractSnapshot) -> dict[str, ObligationStatus]:
-    """The obligations of a new contract: nothing settled, nothing overdue."""
+    """Build the obligations of a new contract: nothing settled, nothing overdue."""
     statuses = {}
     for spec in definition.obligations.values():
         amount, due = terms(spec, snapshot)
@@ -87,7 +87,7 @@ def initial_statuses(definition: ProcessDefinition,
 
 def with_new_terms(definition: ProcessDefinition,
                    snapshot: ContractSnapshot) -> dict[str, ObligationStatus]:
-    """The snapshot's obligations with amount and due recomputed from its current data."""
+    """Return the snapshot's obligations with amounts and due dates recomputed from its data."""
     statuses = {}
     for spec in definition.obligations.values():
         amount, due = terms(spec, snapshot)
@@ -118,6 +118,12 @@ def load(session: Session, contract_id: int) -> tuple[dict[str, ObligationStatus
     """Return the stored obligations of a contract by name, and their row ids by name."""
     rows = obligation_repo.obligations_of(session, contract_id)
     return {row.name: status_of(row) for row in rows}, {row.name: row.id for row in rows}
+
+
+def views_of(session: Session, contract_id: int, now: datetime) -> dict[str, dict[str, Any]]:
+    """Return the obligations of a contract as guards see them at `now`, by name."""
+    statuses, _ids = load(session, contract_id)
+    return {name: status.view(now) for name, status in statuses.items()}
 
 
 def save(session: Session, contract_id: int, ids: dict[str, int],

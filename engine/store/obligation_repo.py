@@ -147,7 +147,7 @@ def event_by_key(session: Session, contract_id: int, key: str) -> ContractEvent 
 
 
 def events_by_keys(session: Session, contract_ids: Sequence[int]) -> dict[tuple[int, str], ContractEvent]:
-    """Every keyed event of the given contracts, by (contract id, event key)."""
+    """Return every keyed event of the given contracts, by (contract id, event key)."""
     found: dict[tuple[int, str], ContractEvent] = {}
     for chunk in _chunks(list(contract_ids)):
         query = select(ContractEvent).where(ContractEvent.contract_id.in_(chunk),

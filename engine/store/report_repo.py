@@ -13,7 +13,7 @@ from engine.store.models import Contract, Definition, HistoryRow, Obligation
 
 def obligations_with_contracts(session: Session, process_id: str | None = None
                                ) -> Iterator[tuple[Contract, Obligation]]:
-    """Every obligation of every contract that is not void, ordered by contract number."""
+    """Yield every obligation of every contract that is not void, by contract number."""
     query = (select(Contract, Obligation)
              .join(Obligation, Obligation.contract_id == Contract.id)
              .where(Contract.voided.is_(False))

@@ -26,7 +26,7 @@ MAX_LISTED_ROWS = 50
 
 @dataclass
 class ImportReport:
-    """What an import found in the file and what it wrote (nothing on a dry run)."""
+    """Findings and writes of one import (a dry run writes nothing)."""
 
     file: str
     encoding: str | None
@@ -51,8 +51,8 @@ def import_file(store: Store, claim: Claim, path: str, mapping_path: str, now: d
     """Import the ledger at `path` with the mapping at `mapping_path`.
 
     Raises BadInputError, with every problem and its line, when the header or any
-    row is bad; nothing is written then, unless `rejects_path` is given, in which
-    case bad rows go to that CSV file and the good ones are imported.
+    row is bad, and nothing is written. With `rejects_path`, bad rows go to that CSV
+    file instead and the good ones are imported.
     """
     doc = read_mapping(mapping_path)
     with store.read() as session:
@@ -68,7 +68,7 @@ def import_file(store: Store, claim: Claim, path: str, mapping_path: str, now: d
 
     good, rejected = convert_rows(table, mapping, definition)
     if rejected and rejects_path is None:
-        raise BadInputError(_refusal(table, rejected))
+        raise BadInputError(_bad_rows_message(table, rejected))
     report = ImportReport(table.name, table.encoding, len(table.rows), dry_run, rejected=rejected)
     with store.read() as session:
         plan = plan_import(session, good, mapping)
@@ -87,7 +87,7 @@ def import_file(store: Store, claim: Claim, path: str, mapping_path: str, now: d
     return report
 
 
-def _refusal(table: Table, rejected: list[RejectedRow]) -> str:
+def _bad_rows_message(table: Table, rejected: list[RejectedRow]) -> str:
     lines = [message for row in rejected[:MAX_LISTED_ROWS] for message in row.messages]
     if len(rejected) > MAX_LISTED_ROWS:
         lines.append(_("... and {count} more bad rows.").format(

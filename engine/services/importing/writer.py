@@ -1,9 +1,9 @@
 """Comparing valid import rows with the store, then writing what is new.
 
-A row whose key is unknown creates a contract; a known row that is unchanged
-is skipped, and one whose content changed is reported and left as it is. Events
-are de-duplicated by their key, so importing a file again adds only the events
-it did not carry before.
+A row whose key is unknown creates a contract. A known row that is unchanged is
+skipped, and one whose content changed is reported and left as it is. Events are
+de-duplicated by their key, so importing a file again adds only the events it did
+not carry before.
 """
 
 from __future__ import annotations
