@@ -165,15 +165,16 @@ def pending_with_contracts(
     found: dict[int, tuple[ContractEvent, Contract, list[Obligation]]] = {}
     by_contract: dict[int, list[Obligation]] = {}
     for chunk in _chunks(list(event_ids)):
-        events = (select(ContractEvent, Contract)
-                  .join(Contract, Contract.id == ContractEvent.contract_id)
-                  .where(ContractEvent.id.in_(chunk), ContractEvent.status == "pending"))
-        for event, contract in session.execute(events):
-            found[event.id] = (event, contract, by_contract.setdefault(contract.id, []))
-    for chunk in _chunks(list(by_contract)):
-        rows = select(Obligation).where(Obligation.contract_id.in_(chunk)).order_by(Obligation.id)
-        for row in session.scalars(rows):
-            by_contract[row.contract_id].append(row)
+        query = (select(ContractEvent, Contract, Obligation)
+                 .join(Contract, Contract.id == ContractEvent.contract_id)
+                 .outerjoin(Obligation, Obligation.contract_id == Contract.id)
+                 .where(ContractEvent.id.in_(chunk), ContractEvent.status == "pending")
+                 .order_by(ContractEvent.id, Obligation.id))
+        for event, contract, obligation in session.execute(query):
+            rows = by_contract.setdefault(contract.id, [])
+            found.setdefault(event.id, (event, contract, rows))
+            if obligation is not None and obligation not in rows:
+                rows.append(obligation)
     return found
 
 
