@@ -152,3 +152,22 @@ def test_tick_breach_on_postgresql(pg_lv: Lv) -> None:
     assert [row["rule"] for row in history(pg_lv, number)[1:]] == [
         "overdue:payment", "auto:report_breach"]
     assert pg_lv("audit", "verify").exit_code == 0
+
+
+def test_final_state_leaves_the_tick(lv: Lv, sqlite_db: str) -> None:
+    prepare_ledger(lv)
+    number = new_invoice(lv, due_date="2025-04-02")
+    tick(lv, "2025-05-03")
+    assert lv("--as", "chen_jie", "contract", "fire", number, "terminate").exit_code == 0
+    assert lv("--as", "he_ping", "contract", "fire", number, "archive").exit_code == 0
+
+    tick(lv, "2025-05-04")
+    store = open_store(sqlite_db, create=False)
+    try:
+        with store.read() as session:
+            selected = obligation_repo.due_for_check(session, datetime(2025, 6, 1))
+    finally:
+        store.dispose()
+
+    assert show(lv, number)["state"] == "archived"
+    assert selected == []

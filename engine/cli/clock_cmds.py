@@ -15,7 +15,9 @@ from engine.services.ticking import TickReport, run_tick
 def make_tick() -> click.Command:
     @click.command(name="tick", help=_("Run every time-based rule that is due at the clock's "
                                        "instant: apply events whose time has come, mark "
-                                       "obligations overdue, fire automatic transitions."))
+                                       "obligations overdue, fire automatic transitions. Exits "
+                                       "3 when a contract could not be changed; the next tick "
+                                       "tries it again."))
     @click.option("--now", "now_text", metavar="TIME",
                   help=_("Tick at TIME (ISO date or time) instead of now; same as the root "
                          "--now."))

@@ -60,8 +60,17 @@ def check_obligations(store: Store, now: datetime) -> StepReport:
         due = obligation_repo.due_for_check(session, now)
         definitions = {contract.definition_id: deployed_cache.definition_by_id(
             session, contract.definition_id) for contract, _rows in due}
+    finished: list[int] = []
     for contract, rows in due:
-        _check_contract(store, contract, definitions[contract.definition_id], rows, now, report)
+        definition = definitions[contract.definition_id]
+        _check_contract(store, contract, definition, rows, now, report)
+        if definition.states[contract.state].final:
+            finished.extend(row.id for row in rows if row.overdue_at is not None)
+    if finished:
+        # A contract in a final state never moves again, so once its obligations carry
+        # their overdue mark no tick needs to look at them.
+        with store.write() as session:
+            obligation_repo.clear_next_checks(session, finished)
     return report
 
 

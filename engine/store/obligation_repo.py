@@ -65,6 +65,13 @@ def update_obligation(session: Session, obligation_id: int, values: dict[str, An
     session.connection().execute(_UPDATE_OBLIGATION, {**values, "obligation_id": obligation_id})
 
 
+def clear_next_checks(session: Session, obligation_ids: Sequence[int]) -> None:
+    """Take obligations out of every future tick (next_check_at NULL)."""
+    for chunk in _chunks(list(obligation_ids)):
+        session.connection().execute(update(_OBLIGATIONS).where(_OBLIGATIONS.c.id.in_(chunk))
+                                     .values(next_check_at=None))
+
+
 def due_for_check(session: Session, now: datetime) -> list[tuple[Contract, list[Obligation]]]:
     """Contracts with an obligation whose next check is at or before `now`, each with all
     of its obligations, in contract id order (one query)."""
