@@ -11,11 +11,13 @@ from __future__ import annotations
 import argparse
 import os
 import platform
+import resource
 import sqlite3
 import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -26,17 +28,29 @@ ORG = ROOT / "examples" / "org.yaml"
 REPLAY = ("--from", "2012-01-03", "--to", "2014-01-31", "--step", "1d")
 
 
-def lvyue(db: Path, *args: str) -> float:
-    """Run one lvyue command and return its wall time in seconds. Exits when it fails."""
+@dataclass(frozen=True)
+class Timing:
+    wall: float  # seconds from start to exit
+    cpu: float  # user plus system seconds the process used
+
+    def __str__(self) -> str:
+        return f"{self.wall:.2f} s wall, {self.cpu:.2f} s CPU"
+
+
+def lvyue(db: Path, *args: str) -> Timing:
+    """Run one lvyue command and return its times. Exits when the command fails."""
     command = [sys.executable, str(ROOT / "cli.py"), "--db", str(db), *args]
     environment = dict(os.environ, LVYUE_ACTOR="ops", LOGNAME="lvyue-ops", LVYUE_LANG="en")
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     done = subprocess.run(command, capture_output=True, text=True, env=environment, check=False)
     elapsed = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if done.returncode != 0:
         sys.exit(f"lvyue {' '.join(args)} failed with exit {done.returncode}:\n{done.stderr}")
     print(f"    {done.stdout.strip().splitlines()[-1][:150]}")
-    return elapsed
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return Timing(elapsed, cpu)
 
 
 def machine() -> str:
@@ -78,8 +92,8 @@ def main() -> None:
                              str(MAPPING))
             replayed = lvyue(db, "replay", *REPLAY)
             reported = lvyue(db, "report", "kpi", "--format", "json")
-        print(f"  import {imported:.2f} s, replay {replayed:.2f} s, report kpi {reported:.2f} s "
-              f"(wall, each a new process); load average after: {load()}")
+        print(f"  import: {imported}; replay: {replayed}; report kpi: {reported} "
+              f"(each a new process); load average after: {load()}")
 
 
 if __name__ == "__main__":
