@@ -92,7 +92,7 @@ _validators: dict[str, Draft202012Validator] = {}
 
 
 def data_validator(definition: ProcessDefinition) -> Draft202012Validator:
-    """The validator of a definition's data schema, built once per definition version."""
+    """Return the validator of a definition's data schema, built once per version."""
     validator = _validators.get(definition.content_hash)
     if validator is None:
         validator = Draft202012Validator(dict(definition.data_schema),

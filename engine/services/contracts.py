@@ -50,8 +50,8 @@ def create(session: Session, identity: Identity, process_id: str, customer: str,
            version: tuple[Definition, ProcessDefinition] | None = None) -> MoveResult:
     """Create a contract in the process's initial state, with its first history row.
 
-    `version` pins the deployed definition (an import checks its rows against one
-    version and creates every contract on it); by default the latest is used.
+    `version` pins the deployed definition; by default the latest is used. An import
+    pins the version it checked its rows against and creates every contract on it.
     """
     row, definition = version or deployed(session, process_id)
     contract_data.validate_data(data, definition, _("new contract"))

@@ -66,9 +66,9 @@ def _counter_upsert(dialect: str) -> Any:
     )
 
 
-# Statements built once: imports, ticks and replays run them thousands of times, and
-# building a statement per call costs more than running it. Core statements on the
-# session's connection leave loaded ORM objects as they were.
+# Statements built once, because imports, ticks and replays run them thousands of
+# times and building a statement costs more than running it. As Core statements on
+# the session's connection, they leave loaded ORM objects as they were.
 _COUNTER_UPSERT = {dialect: _counter_upsert(dialect) for dialect in ("sqlite", "postgresql")}
 _CONTRACTS = cast(Table, Contract.__table__)
 _INSERT_CONTRACT = insert(_CONTRACTS).returning(_CONTRACTS.c.id)
