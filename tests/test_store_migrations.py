@@ -52,3 +52,31 @@ def test_sqlite_pragmas_on_every_connection(sqlite_db: str) -> None:
 
     assert pragmas == {"journal_mode": "wal", "synchronous": 2, "foreign_keys": 1,
                        "busy_timeout": 10000}
+
+
+def test_upgrade_from_0001_adds_obligation_tables(sqlite_db: str) -> None:
+    from alembic import command
+    from sqlalchemy import inspect
+
+    from engine.store.db import Store
+    from engine.store.migrate import _config
+
+    store = Store(f"sqlite:///{sqlite_db}")
+    try:
+        command.upgrade(_config(store), "0001")
+        before = set(inspect(store.engine).get_table_names())
+    finally:
+        store.dispose()
+
+    result = make_lv(sqlite_db)("db", "upgrade")
+
+    assert result.exit_code == 0, result.output
+    assert result.stdout.strip() == "Database upgraded from 0001 to 0002."
+    assert {"obligations", "contract_events", "clock_marks"}.isdisjoint(before)
+    engine = create_engine(f"sqlite:///{sqlite_db}")
+    try:
+        assert {"obligations", "contract_events", "clock_marks"} <= set(
+            inspect(engine).get_table_names())
+    finally:
+        engine.dispose()
+    assert installed(sqlite_db) == protection.expected_triggers("sqlite")
