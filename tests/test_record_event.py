@@ -187,3 +187,15 @@ def test_show_lists_obligations(lv: Lv) -> None:
     assert json.loads(shown.stdout)["obligations"] == {"payment": {
         "due": "2025-04-02", "amount": "100.00", "settled_amount": "40.00",
         "outstanding": "60.00", "settled": False, "overdue": True, "days_overdue": 10}}
+
+
+def test_tick_does_not_apply_recorded_event_again(lv: Lv) -> None:
+    prepare_ledger(lv)
+    number = new_invoice(lv, due_date="2025-04-02")
+    record(lv, number, "--at", "2025-03-20", "--set", "amount=40.00")
+    before = history(lv, number)
+
+    output = lv("tick", "--now", "2025-03-25").stdout
+
+    assert "0 contract changes." in output
+    assert history(lv, number) == before
