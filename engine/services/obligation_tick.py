@@ -54,7 +54,12 @@ def move_lines(number: str, moves: tuple[tuple[str, str, str, str], ...]) -> lis
 
 
 def check_obligations(store: Store, now: datetime) -> StepReport:
-    """Mark obligations overdue and fire automatic transitions on contracts that are due."""
+    """Mark obligations overdue and fire automatic transitions on contracts that are due.
+
+    NOTE: only contracts with an unsettled obligation past its due date are checked,
+    so an automatic transition whose guard reads only `today` or `now` is not fired
+    by a tick; it fires at the contract's next move or event.
+    """
     report = StepReport("obligations")
     with store.read() as session:
         due = obligation_repo.due_for_check(session, now)
