@@ -31,6 +31,7 @@ TickStep = Callable[[Store, datetime], StepReport]
 def tick_steps() -> list[TickStep]:
     """Return the steps in the order a tick runs them (imported lazily)."""
     from engine.services.approval_deadlines import approval_deadline_step
+    from engine.services.obligation_tick import apply_due_events, check_obligations
 
-    steps: list[TickStep] = [approval_deadline_step]
+    steps: list[TickStep] = [apply_due_events, check_obligations, approval_deadline_step]
     return steps
