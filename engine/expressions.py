@@ -213,7 +213,10 @@ def evaluate(expr: Expression, variables: dict[str, Any]) -> Any:
     Guard) naming the missing field or the failing function.
     """
     failures: list[FunctionArgumentError] = []
-    context = cel.Context(_cel_values(variables), _bound_functions(failures))
+    # Only the roots the expression reads are handed to CEL: converting the others costs
+    # time (ticks evaluate guards for many contracts) and could not change the result.
+    visible = {name: variables[name] for name in expr.roots if name in variables}
+    context = cel.Context(_cel_values(visible), _bound_functions(failures))
     try:
         return expr._program.execute(context)
     except KeyError as exc:

@@ -55,7 +55,7 @@ def test_shipped_process_is_valid(process_id: str) -> None:
 
 def test_shipped_process_ids() -> None:
     assert shipped_process_ids() == [
-        "customer_contract", "framework_agreement", "procurement_contract",
+        "customer_contract", "framework_agreement", "invoice_payment", "procurement_contract",
     ]  # fmt: skip
 
 
@@ -90,7 +90,8 @@ def test_find_unknown_process_is_not_found() -> None:
         find_shipped_process("../secrets")
     assert caught.value.message == (
         "process '../secrets' is not shipped with Lvyue. "
-        "Shipped processes: customer_contract, framework_agreement, procurement_contract."
+        "Shipped processes: customer_contract, framework_agreement, invoice_payment, "
+        "procurement_contract."
     )
     assert caught.value.exit_code == ExitCode.NOT_FOUND
 

@@ -81,3 +81,31 @@ def test_db_backup_refuses_existing_file(sqlite_db: str, tmp_path) -> None:  # t
 
     assert result.exit_code == 2
     assert target.read_text() == "keep me"
+
+
+def test_upgrade_from_0001_adds_obligation_tables(sqlite_db: str) -> None:
+    from alembic import command
+    from sqlalchemy import inspect
+
+    from engine.store.db import Store
+    from engine.store.migrate import _config, head_revision
+
+    store = Store(f"sqlite:///{sqlite_db}")
+    try:
+        command.upgrade(_config(store), "0001")
+        before = set(inspect(store.engine).get_table_names())
+    finally:
+        store.dispose()
+
+    result = make_lv(sqlite_db)("db", "upgrade")
+
+    assert result.exit_code == 0, result.output
+    assert result.stdout.strip() == f"Database upgraded from 0001 to {head_revision()}."
+    assert {"obligations", "contract_events", "clock_marks"}.isdisjoint(before)
+    engine = create_engine(f"sqlite:///{sqlite_db}")
+    try:
+        assert {"obligations", "contract_events", "clock_marks"} <= set(
+            inspect(engine).get_table_names())
+    finally:
+        engine.dispose()
+    assert installed(sqlite_db) == protection.expected_triggers("sqlite")

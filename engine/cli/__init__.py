@@ -28,12 +28,29 @@ def build_cli() -> click.Group:
     from engine.cli.approval_cmds import register as register_approval_commands
 
     register_approval_commands(root)
+    _add_obligation_commands(root)
     for command in (make_notify_group(), make_plans(), make_worker()):
         root.add_command(command)
     tasks = root.commands["tasks"]
     assert isinstance(tasks, click.Group)
     tasks.add_command(make_task_done())
     return root
+
+
+def _add_obligation_commands(root: click.Group) -> None:
+    """Add the commands of events, imports, the clock and KPI reports."""
+    from engine.cli.clock_cmds import make_replay, make_tick
+    from engine.cli.event_cmds import make_record
+    from engine.cli.import_cmds import make_import
+    from engine.cli.report_cmds import make_report_group
+
+    contract_group = root.commands["contract"]
+    assert isinstance(contract_group, click.Group)
+    contract_group.add_command(make_record())
+    contract_group.add_command(make_import())
+    root.add_command(make_tick())
+    root.add_command(make_replay())
+    root.add_command(make_report_group())
 
 
 def main(argv: Sequence[str] | None = None) -> int:

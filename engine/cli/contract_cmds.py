@@ -9,7 +9,7 @@ from engine.cli.app import app
 from engine.cli.render import emit_record, emit_rows, format_option
 from engine.clock import local_text
 from engine.i18n import _, label
-from engine.services import contract_data, contracts
+from engine.services import contract_data, contracts, obligations
 from engine.services.processes import deployed
 from engine.store import repo
 
@@ -97,6 +97,7 @@ def _show() -> click.Command:
                 "created_by": contract.created_by,
                 "data": jsonutil.loads(contract.data_json), "tasks": tasks,
                 "allowed_triggers": definition.triggers_from(contract.state),
+                "obligations": obligations.views_of(session, contract.id, app(ctx).now()),
             }
         emit_record(record, {"number": _("Contract number"), "customer": _("Customer"),
                              "process": _("Process"), "process_version": _("Version"),
@@ -105,7 +106,8 @@ def _show() -> click.Command:
                              "external_ref": _("External reference"),
                              "created_at": _("Created at"), "created_by": _("Created by"),
                              "data": _("Data"), "tasks": _("Tasks"),
-                             "allowed_triggers": _("Triggers allowed now")},
+                             "allowed_triggers": _("Triggers allowed now"),
+                             "obligations": _("Obligations")},
                     output_format, bom)
 
     return show

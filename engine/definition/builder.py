@@ -16,8 +16,11 @@ from typing import Any
 from engine.definition.approval_builder import build_approval
 from engine.definition.model import (
     Action,
+    EventFieldSpec,
+    EventSpec,
     Label,
     NotifyAction,
+    ObligationSpec,
     ProcessDefinition,
     SetAction,
     SourceRef,
@@ -52,6 +55,15 @@ def build_definition(doc: LoadedDocument, name: str) -> ProcessDefinition:
         source_name=name,
         description=_optional_label(data.get("description")),
         raw=data,
+        events=MappingProxyType(
+            {event: _event(doc, name, event, spec) for event, spec in data.get("events", {}).items()}
+        ),
+        obligations=MappingProxyType(
+            {
+                obligation: _obligation(doc, name, obligation, spec)
+                for obligation, spec in data.get("obligations", {}).items()
+            }
+        ),
         contingency_plans=build_plans(doc, name, data.get("contingency_plans", {})),
     )
 
@@ -117,3 +129,38 @@ def _actions(item: Mapping[str, Any]) -> list[Action]:
             body=_optional_label(notify.get("body")),
         )
     ]
+
+
+def _event(doc: LoadedDocument, name: str, event: str, spec: Mapping[str, Any]) -> EventSpec:
+    fields = {
+        field_name: EventFieldSpec(
+            name=field_name,
+            type=field_spec["type"],
+            required=bool(field_spec.get("required", False)),
+            label=_optional_label(field_spec.get("label")),
+        )
+        for field_name, field_spec in spec.get("fields", {}).items()
+    }
+    return EventSpec(
+        name=event,
+        label=_label(spec["label"]),
+        fields=MappingProxyType(fields),
+        description=_optional_label(spec.get("description")),
+        source=_source(doc, name, ("events", event)),
+    )
+
+
+def _obligation(
+    doc: LoadedDocument, name: str, obligation: str, spec: Mapping[str, Any]
+) -> ObligationSpec:
+    return ObligationSpec(
+        name=obligation,
+        label=_label(spec["label"]),
+        kind=spec["kind"],
+        amount=compile_expression(spec["amount"]),
+        due=compile_expression(spec["due"]),
+        settled_by=spec["settled_by"],
+        amount_field=spec.get("amount_field", "amount"),
+        description=_optional_label(spec.get("description")),
+        source=_source(doc, name, ("obligations", obligation)),
+    )

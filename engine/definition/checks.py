@@ -29,6 +29,10 @@ from engine.definition.data_checks import (
     check_expressions,
     check_set_fields_declared,
 )
+from engine.definition.obligation_checks import (
+    check_obligation_expression_roots,
+    check_settled_by_declared,
+)
 from engine.definition.plan_checks import PLAN_CHECKS, plan_fired_triggers
 from engine.definition.yaml_loader import DocumentPath, LoadedDocument
 from engine.errors import Problem
@@ -300,6 +304,8 @@ CHECKS: tuple[Callable[[CheckContext], Iterator[Problem]], ...] = (
     check_approval_outcomes,
     check_approval_levels,
     check_no_automatic_exit,
+    check_settled_by_declared,
+    check_obligation_expression_roots,
     *PLAN_CHECKS,
 )
 

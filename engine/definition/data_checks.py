@@ -13,6 +13,7 @@ from engine.definition.check_context import (
     CheckContext,
     invalid_identifier,
 )
+from engine.definition.obligation_checks import obligation_path_problems
 from engine.definition.schema_errors import validate_with_schema
 from engine.definition.yaml_loader import DocumentPath
 from engine.errors import Problem
@@ -63,7 +64,8 @@ def check_data_schema_valid(ctx: CheckContext) -> Iterator[Problem]:
 
 
 def _expressions(ctx: CheckContext) -> Iterator[tuple[DocumentPath, str, bool]]:
-    """Yield (path, source, is_guard) for every CEL expression in transitions and approvals."""
+    """Yield (path, source, is_guard) for every CEL expression in transitions, approvals and
+    obligations."""
     for index, transition in enumerate(ctx.transitions):
         if "guard" in transition:
             yield ("transitions", index, "guard"), transition["guard"], True
@@ -74,6 +76,9 @@ def _expressions(ctx: CheckContext) -> Iterator[tuple[DocumentPath, str, bool]]:
         for index, level in enumerate(state.get("approval", {}).get("levels", [])):
             if "when" in level:
                 yield ("states", name, "approval", "levels", index, "when"), level["when"], True
+    for name, obligation in ctx.data.get("obligations", {}).items():
+        for key in ("amount", "due"):
+            yield ("obligations", name, key), obligation[key], False
 
 
 def check_expressions(ctx: CheckContext) -> Iterator[Problem]:
@@ -113,7 +118,7 @@ def _unknown_paths(ctx: CheckContext, expression: Expression) -> Iterator[str]:
                 root=root, path=dotted
             )
         elif root == "obligations":
-            yield _("{path} reads obligations, but this process declares none.").format(path=dotted)
+            yield from obligation_path_problems(ctx, dotted, expression.source)
         elif root in NOT_YET_PROVIDED_ROOTS:
             yield _(
                 "{path} reads {root}, which the engine does not provide to expressions yet. "

@@ -90,6 +90,53 @@ class NotifyAction:
 
 Action = SetAction | TaskAction | NotifyAction
 
+# Fields a guard may read as obligations.<name>.<field>. Money fields are decimal strings.
+OBLIGATION_FIELDS: tuple[str, ...] = (
+    "due", "amount", "settled_amount", "outstanding", "settled", "overdue", "days_overdue",
+)  # fmt: skip
+EVENT_FIELD_TYPES: tuple[str, ...] = ("money", "date", "string", "integer")
+OBLIGATION_KINDS: tuple[str, ...] = ("payment", "delivery", "acceptance")
+
+
+@dataclass(frozen=True)
+class EventFieldSpec:
+    """One field an event carries; `type` is one of EVENT_FIELD_TYPES."""
+
+    name: str
+    type: str
+    required: bool = False
+    label: Label | None = None
+
+
+@dataclass(frozen=True)
+class EventSpec:
+    """A kind of event recorded on a contract, such as payment_received."""
+
+    name: str
+    label: Label
+    fields: Mapping[str, EventFieldSpec]
+    description: Label | None = None
+    source: SourceRef | None = None
+
+
+@dataclass(frozen=True)
+class ObligationSpec:
+    """Something owed under a contract: an amount, due on a date computed from the data.
+
+    The obligation is settled when the `amount_field` values of its `settled_by`
+    events add up to its amount.
+    """
+
+    name: str
+    label: Label
+    kind: str
+    amount: Expression
+    due: Expression
+    settled_by: str
+    amount_field: str = "amount"
+    description: Label | None = None
+    source: SourceRef | None = None
+
 
 @dataclass(frozen=True)
 class TransitionSpec:
@@ -125,6 +172,8 @@ class ProcessDefinition:
     source_name: str
     description: Label | None = None
     raw: Mapping[str, Any] = field(default_factory=dict, compare=False, repr=False)
+    events: Mapping[str, EventSpec] = field(default_factory=dict)
+    obligations: Mapping[str, ObligationSpec] = field(default_factory=dict)
     contingency_plans: Mapping[str, ContingencyPlanSpec] = field(default_factory=dict)
 
     @property

@@ -23,6 +23,8 @@ from engine.errors import BadInputError, RefusedError
 from engine.expressions import evaluate
 from engine.i18n import _
 from engine.runtime.machine import machine_for
+from engine.runtime.obligations import ObligationStatus
+from engine.runtime.obligations import views as obligation_views
 
 log = logging.getLogger(__name__)
 
@@ -40,6 +42,7 @@ class ContractSnapshot:
     data: dict[str, Any]
     process_id: str
     process_version: int
+    obligations: dict[str, ObligationStatus] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -86,6 +89,7 @@ def guard_variables(snapshot: ContractSnapshot, now: datetime) -> dict[str, Any]
         },
         "now": iso_utc(now),
         "today": business_date(now).isoformat(),
+        "obligations": obligation_views(snapshot.obligations, now),
     }
 
 

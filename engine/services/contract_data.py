@@ -74,8 +74,8 @@ def load_data_file(path: str) -> dict[str, Any]:
 def validate_data(data: dict[str, Any], definition: ProcessDefinition, where: str) -> None:
     """Check contract data against the data schema; report every error at once."""
     _reject_fractional_numbers(data, where)
-    validator = Draft202012Validator(dict(definition.data_schema), format_checker=FormatChecker())
-    errors = sorted(validator.iter_errors(data), key=lambda e: list(e.absolute_path))
+    errors = sorted(data_validator(definition).iter_errors(data),
+                    key=lambda e: list(e.absolute_path))
     if not errors:
         return
     lines = []
@@ -86,6 +86,19 @@ def validate_data(data: dict[str, Any], definition: ProcessDefinition, where: st
     lines.append(_("Fix the values (--set field=value or --data FILE) so they match the data "
                    "schema of process {process}.").format(process=definition.process_id))
     raise BadInputError("\n".join(lines))
+
+
+_validators: dict[str, Draft202012Validator] = {}
+
+
+def data_validator(definition: ProcessDefinition) -> Draft202012Validator:
+    """Return the validator of a definition's data schema, built once per version."""
+    validator = _validators.get(definition.content_hash)
+    if validator is None:
+        validator = Draft202012Validator(dict(definition.data_schema),
+                                         format_checker=FormatChecker())
+        _validators[definition.content_hash] = validator
+    return validator
 
 
 def _reject_fractional_numbers(value: Any, where: str) -> None:

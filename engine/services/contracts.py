@@ -16,12 +16,12 @@ from engine.definition.model import ProcessDefinition
 from engine.errors import BadInputError, ConflictError, NotFoundError
 from engine.i18n import _
 from engine.runtime.moves import ContractSnapshot, Move, fire_by_person, run_automatic
-from engine.services import contract_data, plan_engine
+from engine.services import contract_data, obligations, plan_engine
 from engine.services.identity import Identity
 from engine.services.processes import deployed, from_row
 from engine.services.recording import Entry, Recorder
 from engine.store import repo
-from engine.store.models import Contract
+from engine.store.models import Contract, Definition
 
 log = logging.getLogger(__name__)
 
@@ -37,6 +37,7 @@ class MoveResult:
     to_state: str
     row_version: int
     moves: tuple[tuple[str, str, str, str], ...]  # (trigger, from, to, actor)
+    contract_id: int | None = None
 
 
 def format_number(series: str, year: int, value: int) -> str:
@@ -45,9 +46,14 @@ def format_number(series: str, year: int, value: int) -> str:
 
 def create(session: Session, identity: Identity, process_id: str, customer: str,
            data: dict[str, Any], now: datetime, external_ref: str | None = None,
-           effective_at: datetime | None = None) -> MoveResult:
-    """Create a contract in the process's initial state, with its first history row."""
-    row, definition = deployed(session, process_id)
+           effective_at: datetime | None = None,
+           version: tuple[Definition, ProcessDefinition] | None = None) -> MoveResult:
+    """Create a contract in the process's initial state, with its first history row.
+
+    `version` pins the deployed definition; by default the latest is used. An import
+    pins the version it checked its rows against and creates every contract on it.
+    """
+    row, definition = version or deployed(session, process_id)
     contract_data.validate_data(data, definition, _("new contract"))
     existing = (repo.contract_by_external_ref(session, external_ref)
                 if external_ref is not None else None)
@@ -76,12 +82,16 @@ def create(session: Session, identity: Identity, process_id: str, customer: str,
                  "acting_for_other": identity.for_other},
     ))
     snapshot = _snapshot(contract, definition)
+    snapshot.obligations = obligations.initial_statuses(definition, snapshot)
     for move in run_automatic(definition, snapshot, now):
         recorder.append_move(move, identity.os_login, None)
+    obligations.refresh_terms(definition, snapshot, data)
     plan_engine.evaluate_in_transaction(session, recorder, contract, definition, snapshot, now,
                                         identity.os_login)
-    version = recorder.commit(snapshot.state, snapshot.data)
-    return MoveResult(number, definition.initial_state, snapshot.state, version, ())
+    new_version = recorder.commit(snapshot.state, snapshot.data)
+    obligations.save(session, contract.id, {}, snapshot.obligations, now)
+    return MoveResult(number, definition.initial_state, snapshot.state, new_version, (),
+                      contract.id)
 
 
 def load(session: Session, number: str) -> tuple[Contract, ProcessDefinition]:
@@ -110,11 +120,13 @@ def fire(session: Session, identity: Identity, number: str, trigger: str, now: d
     contract, definition = load(session, number)
     check_expected_version(contract, expected_version)
     snapshot = _snapshot(contract, definition)
+    snapshot.obligations, obligation_ids = obligations.load(session, contract.id)
     start_state = snapshot.state
     changes = contract_data.parse_assignments(assignments, definition)
     if changes:
         snapshot.data = {**snapshot.data, **changes}
         contract_data.validate_data(snapshot.data, definition, number)
+        snapshot.obligations = obligations.with_new_terms(definition, snapshot)
 
     original = jsonutil.loads(contract.data_json)
     moves = fire_by_person(definition, snapshot, trigger, identity.actor, list(identity.roles),
@@ -127,9 +139,12 @@ def fire(session: Session, identity: Identity, number: str, trigger: str, now: d
     plan_engine.evaluate_in_transaction(session, recorder, contract, definition, snapshot, now,
                                         identity.os_login)
     contract_data.validate_data(snapshot.data, definition, number)
+    snapshot.obligations = obligations.with_new_terms(definition, snapshot)
     version = recorder.commit(snapshot.state, snapshot.data)
+    obligations.save(session, contract.id, obligation_ids, snapshot.obligations, now)
     final_state = recorder.final_state or snapshot.state
-    return MoveResult(number, start_state, final_state, version, _summary(recorder.moves))
+    return MoveResult(number, start_state, final_state, version, _summary(recorder.moves),
+                      contract.id)
 
 
 def _summary(moves: list[Move]) -> tuple[tuple[str, str, str, str], ...]:

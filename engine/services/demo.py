@@ -3,7 +3,8 @@
 It applies the sample org (adding the current OS login to the `ops` service
 account, so the demo may act for the sample people), deploys the shipped
 processes, creates the sample contracts, moves them step by step through the
-same services the CLI uses, and ends with the audit verification.
+same services the CLI uses, imports and replays the sample invoice ledger and
+reports its KPIs, and ends with the audit verification.
 
 The demo reads its own clock: it starts at DEMO_START (or the time given) and
 advances by one hour per step, so its history is the same on every run and its
@@ -76,6 +77,10 @@ def run_demo(store: Store, say: Callable[[str], None],
         _delegate(store, item, clock, say)
     for item in sample["contracts"]:
         report.numbers.append(_run_contract(store, item, clock, say))
+
+    from engine.services.demo_ledger import run_ledger_demo
+
+    run_ledger_demo(store, say)
     return report
 
 

@@ -31,8 +31,10 @@ TickStep = Callable[[Store, datetime], StepReport]
 def tick_steps() -> list[TickStep]:
     """Return the steps in the order a tick runs them (imported lazily)."""
     from engine.services.approval_deadlines import approval_deadline_step
+    from engine.services.obligation_tick import apply_due_events, check_obligations
     from engine.services.plan_tick import plan_step
 
     # Plans run last, so their guards see what the earlier steps changed at this instant.
-    steps: list[TickStep] = [approval_deadline_step, plan_step]
+    steps: list[TickStep] = [apply_due_events, check_obligations, approval_deadline_step,
+                             plan_step]
     return steps

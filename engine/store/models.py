@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import (
     Boolean,
+    Date,
     DateTime,
     ForeignKey,
     Index,
@@ -168,3 +169,64 @@ class PersonLogin(Base):
 
     login: Mapped[str] = mapped_column(String(100), primary_key=True)
     person_id: Mapped[str] = mapped_column(ForeignKey("people.id"))
+
+
+class Obligation(Base):
+    """What a contract owes (payment, delivery, acceptance) and how far it is settled.
+
+    `next_check_at` is the next instant a tick must look at it; ticks select on it,
+    so their cost grows with what is due rather than with the number of contracts.
+    """
+
+    __tablename__ = "obligations"
+    __table_args__ = (
+        UniqueConstraint("contract_id", "name", name="uq_obligations_contract_name"),
+        Index("ix_obligations_next_check_at", "next_check_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    contract_id: Mapped[int] = mapped_column(ForeignKey("contracts.id"))
+    name: Mapped[str] = mapped_column(String(100))
+    kind: Mapped[str] = mapped_column(String(20))
+    amount: Mapped[str] = mapped_column(String(40))  # Decimal as text
+    due_on: Mapped[date] = mapped_column(Date)
+    settled_amount: Mapped[str] = mapped_column(String(40))
+    settled_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+    overdue_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+    next_check_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+
+
+class ContractEvent(Base):
+    """An event of a contract: applied (it has a history row) or pending until its time.
+
+    Imports schedule events as pending; a tick or replay applies them when the
+    clock reaches their effective time. `event_key` de-duplicates repeated imports.
+    """
+
+    __tablename__ = "contract_events"
+    __table_args__ = (
+        UniqueConstraint("contract_id", "event_key", name="uq_contract_events_contract_key"),
+        Index("ix_contract_events_status_effective", "status", "effective_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    contract_id: Mapped[int] = mapped_column(ForeignKey("contracts.id"))
+    event: Mapped[str] = mapped_column(String(100))
+    event_key: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    effective_at: Mapped[datetime] = mapped_column(DateTime)
+    recorded_at: Mapped[datetime] = mapped_column(DateTime)
+    fields_json: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(20))  # pending or applied
+    source: Mapped[str] = mapped_column(String(20))  # cli or import
+    actor: Mapped[str] = mapped_column(String(100))
+    os_login: Mapped[str] = mapped_column(String(100))
+    history_seq: Mapped[int | None] = mapped_column(Integer, nullable=True)
+
+
+class ClockMark(Base):
+    """A named instant the clock has reached, such as the last tick."""
+
+    __tablename__ = "clock_marks"
+
+    name: Mapped[str] = mapped_column(String(50), primary_key=True)
+    instant: Mapped[datetime] = mapped_column(DateTime)

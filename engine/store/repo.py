@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import Table, bindparam, delete, func, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -53,20 +52,36 @@ def count_contracts_by_definition(session: Session) -> dict[int, int]:
 # --- contract numbers ----------------------------------------------------------
 
 
+def _counter_upsert(dialect: str) -> Any:
+    insert_for = pg_insert if dialect == "postgresql" else sqlite_insert
+    table = cast(Table, NumberCounter.__table__)
+    return (
+        insert_for(table)
+        .values(series=bindparam("series"), year=bindparam("year"), last_value=1)
+        .on_conflict_do_update(
+            index_elements=[table.c.series, table.c.year],
+            set_={"last_value": table.c.last_value + 1},
+        )
+        .returning(table.c.last_value)
+    )
+
+
+# Statements built once, because imports, ticks and replays run them thousands of
+# times and building a statement costs more than running it. As Core statements on
+# the session's connection, they leave loaded ORM objects as they were.
+_COUNTER_UPSERT = {dialect: _counter_upsert(dialect) for dialect in ("sqlite", "postgresql")}
+_CONTRACTS = cast(Table, Contract.__table__)
+_INSERT_CONTRACT = insert(_CONTRACTS).returning(_CONTRACTS.c.id)
+_REF_TAKEN = select(_CONTRACTS.c.id).where(_CONTRACTS.c.external_ref == bindparam("ref")).limit(1)
+_INSERT_HISTORY = insert(cast(Table, HistoryRow.__table__))
+_MOVE_UPDATES: dict[tuple[str, ...], Any] = {}
+
+
 def allocate_number(session: Session, series: str, year: int) -> int:
     """Increment the (series, year) counter in this transaction and return the new value."""
-    dialect = session.get_bind().dialect.name
-    insert = pg_insert if dialect == "postgresql" else sqlite_insert
-    statement = (
-        insert(NumberCounter)
-        .values(series=series, year=year, last_value=1)
-        .on_conflict_do_update(
-            index_elements=[NumberCounter.series, NumberCounter.year],
-            set_={"last_value": NumberCounter.last_value + 1},
-        )
-        .returning(NumberCounter.last_value)
-    )
-    return int(session.execute(statement).scalar_one())
+    statement = _COUNTER_UPSERT[session.get_bind().dialect.name]
+    return int(session.connection().execute(statement, {"series": series, "year": year})
+               .scalar_one())
 
 
 # --- contracts -----------------------------------------------------------------
@@ -78,6 +93,10 @@ def contract_by_number(session: Session, number: str) -> Contract | None:
 
 def contract_by_external_ref(session: Session, ref: str) -> Contract | None:
     return session.scalars(select(Contract).where(Contract.external_ref == ref)).first()
+
+
+def external_ref_taken(session: Session, ref: str) -> bool:
+    return session.connection().execute(_REF_TAKEN, {"ref": ref}).first() is not None
 
 
 def list_contracts(session: Session, state: str | None = None, process_id: str | None = None,
@@ -97,31 +116,40 @@ def count_contracts(session: Session) -> int:
 
 
 def add_contract(session: Session, **values: Any) -> Contract:
-    contract = Contract(**values)
-    session.add(contract)
-    session.flush()
-    return contract
+    """INSERT a contract at once and return it with its id.
+
+    The returned object is not attached to the session, so changes to it are not saved.
+    """
+    contract_id = session.connection().execute(_INSERT_CONTRACT, values).scalar_one()
+    return Contract(id=contract_id, **values)
 
 
 def save_contract_move(session: Session, contract_id: int, seen_version: int,
                        values: dict[str, Any]) -> bool:
-    """UPDATE … WHERE row_version = :seen; False when someone else moved it first."""
-    result = session.execute(
-        update(Contract)
-        .where(Contract.id == contract_id, Contract.row_version == seen_version)
-        .values(**values)
-        .execution_options(synchronize_session=False)
-    )
+    """UPDATE … WHERE row_version = :seen; False when someone else moved it first.
+
+    Loaded Contract objects are not refreshed.
+    """
+    keys = tuple(sorted(values))
+    statement = _MOVE_UPDATES.get(keys)
+    if statement is None:
+        statement = (update(_CONTRACTS)
+                     .where(_CONTRACTS.c.id == bindparam("b_id"),
+                            _CONTRACTS.c.row_version == bindparam("b_seen"))
+                     .values({key: bindparam(f"v_{key}") for key in keys}))
+        _MOVE_UPDATES[keys] = statement
+    parameters = {f"v_{key}": value for key, value in values.items()}
+    result = session.connection().execute(
+        statement, {**parameters, "b_id": contract_id, "b_seen": seen_version})
     return result.rowcount == 1
 
 
 # --- history -------------------------------------------------------------------
 
 
-def add_history(session: Session, **values: Any) -> HistoryRow:
-    row = HistoryRow(**values)
-    session.add(row)
-    return row
+def add_history(session: Session, **values: Any) -> None:
+    """INSERT one history row at once."""
+    session.connection().execute(_INSERT_HISTORY, values)
 
 
 def history_of(session: Session, contract_id: int) -> list[HistoryRow]:

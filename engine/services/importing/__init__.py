@@ -1,0 +1,1 @@
+"""Importing contracts from CSV and XLSX ledgers through a YAML column mapping."""
