@@ -65,3 +65,57 @@ def write_supply(folder: Path, text: str = SUPPLY_PROCESS) -> Path:
     path = folder / "supply.yaml"
     path.write_text(text, encoding="utf-8")
     return path
+
+# A contract per receivable: a payment obligation due on data.due_on, breach when it
+# is more than 30 days overdue, back to performance when it is paid.
+RECEIVABLE_PROCESS = """\
+process: receivable
+version: 1
+title: {en: Receivable, zh-CN: 应收款}
+roles:
+  finance: {en: Finance, zh-CN: 财务}
+  sales: {en: Sales manager, zh-CN: 销售经理}
+data:
+  type: object
+  required: [amount, due_on]
+  properties:
+    amount: {type: string}
+    due_on: {type: string, format: date}
+events:
+  payment_received:
+    label: {en: Payment received, zh-CN: 收到回款}
+    fields:
+      amount: {type: money, required: true}
+obligations:
+  payment:
+    label: {en: Payment, zh-CN: 付款}
+    kind: payment
+    amount: data.amount
+    due: data.due_on
+    settled_by: payment_received
+states:
+  execution: {initial: true, label: {en: In performance, zh-CN: 履行中}}
+  breach: {label: {en: Breach, zh-CN: 违约}}
+  archived: {final: true, label: {en: Archived, zh-CN: 已归档}}
+transitions:
+  - {trigger: report_breach, from: execution, to: breach}
+  - {trigger: cure, from: breach, to: execution, auto: true, guard: obligations.payment.settled}
+  - {trigger: archive, from: execution, to: archived, roles: [finance]}
+contingency_plans:
+  payment_default:
+    risk: {en: Customer pays late, zh-CN: 客户逾期付款}
+    severity: high
+    owner: finance
+    when: obligations.payment.days_overdue > 30
+    in: [execution]
+    fire: report_breach
+    measures:
+      - {title: {en: Send dunning letter, zh-CN: 发送催款函}, role: finance, due: P3D}
+    closes_when: obligations.payment.days_overdue == 0
+"""
+
+
+def write_receivable(folder: Path) -> Path:
+    path = folder / "receivable.yaml"
+    path.write_text(RECEIVABLE_PROCESS, encoding="utf-8")
+    return path

@@ -13,7 +13,7 @@ def test_validate_reports_ok(lv: Lv) -> None:
 
     assert result.exit_code == 0
     assert result.stdout.strip().endswith(
-        "customer_contract.yaml: OK (customer_contract version 1, 8 states, 10 transitions)")
+        "customer_contract.yaml: OK (customer_contract version 1, 8 states, 11 transitions)")
 
 
 def test_validate_bad_file_exits_2(lv: Lv, tmp_path: Path) -> None:

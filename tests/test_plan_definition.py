@@ -10,7 +10,7 @@ from engine.definition import load_definition_text, process_schema
 from engine.definition.builder import build_definition
 from engine.definition.yaml_loader import load_yaml_text
 from tests.definition_helpers import line_of, problems_of, variant
-from tests.plan_helpers import SUPPLY_PROCESS
+from tests.plan_helpers import RECEIVABLE_PROCESS, SUPPLY_PROCESS
 from tests.test_definition_checks import record
 
 WHEN = "'!data.paid && days_between(data.due_on, today) > 30'"
@@ -90,7 +90,19 @@ def test_trigger_needs_when_or_on() -> None:
         "Add when: GUARD, or on: EVENT.")]
     assert messages(both) == [
         (f"{line_of(both, 'on: payment_missed')}: contingency plan 'late_payment' has both when "
-        "and on. Keep one: when opens the plan when a guard holds, on when an event is recorded.")]
+        "and on. Keep one: when opens the plan when a guard holds, on when an event is recorded."),
+        (f"{line_of(both, 'on: payment_missed')}: contingency plan 'late_payment' opens on event "
+         "'payment_missed', which is not declared. Declared events: -."),
+    ]
+
+
+def test_plan_event_must_be_declared() -> None:
+    text = variant_of(f"    when: {WHEN}\n", "    on: payment_missed\n") + (
+        "events:\n  payment_received: {label: {en: Paid, zh-CN: 回款}}\n")
+
+    assert messages(text) == [
+        (f"{line_of(text, 'on: payment_missed')}: contingency plan 'late_payment' opens on "
+         "event 'payment_missed', which is not declared. Declared events: payment_received.")]
 
 
 def test_plan_must_be_able_to_close() -> None:
@@ -201,3 +213,62 @@ def test_builder_reads_every_plan_key() -> None:
 def test_durations_accepted_by_schema_parse() -> None:
     for text in ("P3D", "P2W", "PT4H", "P1DT2H", "PT30M"):
         assert parse_duration(text) > timedelta(0)
+
+
+# --- obligation reminders ---------------------------------------------------------------
+
+
+def receivable_messages(old: str, new: str) -> list[str]:
+    text = variant(old, new, RECEIVABLE_PROCESS)
+    return [f"{p.line}: {p.message}" for p in problems_of(
+        load_definition_text, text, "receivable.yaml")]
+
+
+def test_reminders_build() -> None:
+    text = variant("    settled_by: payment_received\n",
+                   "    settled_by: payment_received\n    remind: [-P7D, P0D, PT12H]\n"
+                   "    remind_to: [finance, sales]\n", RECEIVABLE_PROCESS)
+
+    payment = load_definition_text(text, "receivable.yaml").obligations["payment"]
+
+    assert payment.remind == ("-P7D", "P0D", "PT12H")
+    assert payment.remind_to == ("finance", "sales")
+
+
+def test_reminders_need_roles() -> None:
+    assert receivable_messages("    settled_by: payment_received\n",
+                               "    settled_by: payment_received\n    remind: [-P7D]\n") == [
+        (f"{line_of(RECEIVABLE_PROCESS, 'settled_by: payment_received') + 1}: obligation "
+         "'payment' has reminders but no remind_to. Add remind_to: [ROLE] with the roles to "
+         "notify.")]
+
+
+def test_reminder_roles_need_reminders() -> None:
+    assert receivable_messages("    settled_by: payment_received\n",
+                               "    settled_by: payment_received\n    remind_to: [finance]\n"
+                               ) == [
+        (f"{line_of(RECEIVABLE_PROCESS, 'settled_by: payment_received') + 1}: obligation "
+         "'payment' names remind_to but no reminders. Add remind: [-P7D, P0D] or remove "
+         "remind_to.")]
+
+
+def test_reminder_role_must_be_declared() -> None:
+    found = receivable_messages("    settled_by: payment_received\n",
+                                "    settled_by: payment_received\n    remind: [-P7D]\n"
+                                "    remind_to: [treasury]\n")
+
+    assert found == [
+        (f"{line_of(RECEIVABLE_PROCESS, 'settled_by: payment_received') + 2}: role 'treasury' "
+         "is not declared. Add it under roles or use one of: finance, sales.")]
+
+
+def test_reminder_offset_in_months_rejected() -> None:
+    found = receivable_messages("    settled_by: payment_received\n",
+                                "    settled_by: payment_received\n    remind: [-P1M]\n"
+                                "    remind_to: [finance]\n")
+
+    assert len(found) == 1
+    assert found[0].startswith(
+        f"{line_of(RECEIVABLE_PROCESS, 'settled_by: payment_received') + 1}: "
+        "obligations.payment.remind[0] is '-P1M', which is not valid. Expected: an ISO 8601 "
+        "duration in weeks, days, hours or minutes, with a leading - for before")

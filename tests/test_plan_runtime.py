@@ -19,6 +19,9 @@ COMPLAINT_PLAN = """\
     on: complaint_received
     measures:
       - {title: {en: Call the customer, zh-CN: 回访客户}, role: sales, due: P1D}
+events:
+  complaint_received: {label: {en: Complaint received, zh-CN: 收到投诉}}
+  payment_received: {label: {en: Payment received, zh-CN: 收到回款}}
 """
 NOW = parse_time("2026-02-20T00:00:00+08:00")
 

@@ -232,9 +232,9 @@ def test_guard_error_recorded_tick_continues(supply_lv: Lv, db: str) -> None:
     assert [p["contract"] for p in plans(supply_lv)] == [healthy]
     assert first[-1].errors == []
     assert first[-1].messages == [
-        f"{broken}: guard when of contingency plan late_payment failed: guard '!data.paid && "
+        (f"{broken}: guard when of contingency plan late_payment failed: guard '!data.paid && "
         "days_between(data.due_on, today) > 30' failed: field data.paid is missing. Set it "
-        "with --set paid=VALUE.",
+        "with --set paid=VALUE."),
         f"{healthy}: contingency plan late_payment opened",
     ]
     assert second[-1].messages == []
@@ -360,10 +360,64 @@ def test_tick_visits_only_open_plans_without_clock(tmp_path: Path) -> None:
     try:
         with store.read() as session:
             scope, _definitions = plan_tick._scope(session)
-            visited = [c.number for c in plan_repo.tick_candidates(session, scope, 0, 100)]
+            visited = [c.number for c in plan_repo.tick_candidates(session, scope,
+                                                                   parse_time(OPENS), 0, 100)]
     finally:
         store.dispose()
 
     assert [p["contract"] for p in plans(lv)] == [flagged]
     assert visited == [flagged]
     assert all(number not in visited for number in quiet)
+
+
+DISPUTE = """\
+  dispute:
+    risk: {en: Customer disputes the invoice, zh-CN: 客户对发票有异议}
+    severity: low
+    owner: sales
+    on: dispute_raised
+    measures:
+      - {title: {en: Review the dispute, zh-CN: 核查异议}, role: sales, due: P2D}
+"""
+DISPUTE_EVENT = """\
+  dispute_raised:
+    label: {en: Dispute raised, zh-CN: 提出异议}
+    fields:
+      note: {type: string}
+"""
+
+
+def test_event_opens_plan_once_while_open(tmp_path: Path) -> None:
+    from tests.plan_helpers import RECEIVABLE_PROCESS
+
+    db = str(tmp_path / "lvyue.db")
+    lv = make_lv(db)
+    text = variant("events:\n", "events:\n" + DISPUTE_EVENT, RECEIVABLE_PROCESS) + DISPUTE
+    (tmp_path / "receivable.yaml").write_text(text, encoding="utf-8")
+    assert lv("org", "apply", str(ORG_FILE)).exit_code == 0
+    assert lv("process", "deploy", str(tmp_path / "receivable.yaml")).exit_code == 0
+    created = lv("--now", CREATED, "--as", "wang_li", "contract", "new", "--process",
+                 "receivable", "--customer", "Hengtong", "--set", "amount=100.00",
+                 "--set", "due_on=2026-01-20")
+    number = created.stdout.strip()
+
+    def record(when: str) -> None:
+        result = lv("--now", when, "--as", "wang_li", "contract", "record", number,
+                    "dispute_raised", "--set", "note=Wrong quantity")
+        assert result.exit_code == 0, result.output
+
+    record("2026-01-12T10:00:00+08:00")
+    record("2026-01-13T10:00:00+08:00")
+    while_open = [p["status"] for p in plans(lv)]
+    task_id = str(open_tasks(lv)[0]["id"])
+    done = lv("--now", "2026-01-14T10:00:00+08:00", "--as", "wang_li", "tasks", "done", task_id)
+    record("2026-01-15T10:00:00+08:00")
+
+    assert created.exit_code == 0, created.output
+    assert while_open == ["open"]
+    assert done.exit_code == 0, done.output
+    assert [(p["plan"], p["status"]) for p in plans(lv)] == [("dispute", "closed"),
+                                                           ("dispute", "open")]
+    opened = [row for row in history(lv, number) if row["kind"] == "plan_opened"]
+    assert [row["details"]["opened_by"] for row in opened] == [  # type: ignore[index]
+        "on:dispute_raised", "on:dispute_raised"]

@@ -22,7 +22,7 @@ from engine.store.db import open_store
 from engine.store.models import Contract
 from engine.store.plan_models import PlanOccurrence
 from tests.conftest import ORG_FILE, ROOT, SERVICE_LOGIN, Lv, make_lv
-from tests.plan_helpers import write_supply
+from tests.plan_helpers import write_receivable, write_supply
 
 CREATED = "2026-01-10T10:00:00+08:00"
 OPENS = "2026-02-20T00:00:00+08:00"
@@ -193,9 +193,32 @@ def test_invalid_interval_rejected(lv: Lv, interval: str) -> None:
                              "minutes or hours such as 30s, 5m or 1h.\n")
 
 
+def create_receivables(db: str, count: int) -> None:
+    """Create `count` receivable contracts, due 2026-01-20, each in its own transaction."""
+    store = open_store(db, create=False)
+    now = parse_time(CREATED)
+    try:
+        for _n in range(count):
+            with store.write() as session:
+                contracts.create(session, SALES, "receivable", "Hengtong",
+                                 {"amount": "100.00", "due_on": "2026-01-20"}, now)
+    finally:
+        store.dispose()
+
+
 @pytest.mark.postgres
 def test_four_workers_open_each_plan_once(pg_url: str, tmp_path: Path) -> None:
-    lv = prepare_supply(pg_url, tmp_path, 1000, processes=4)
+    lv = make_lv(pg_url)
+    assert lv("org", "apply", str(ORG_FILE)).exit_code == 0
+    assert lv("process", "deploy", str(write_receivable(tmp_path))).exit_code == 0
+    context = multiprocessing.get_context("fork")
+    creators = [context.Process(target=create_receivables, args=(pg_url, 250))
+                for _n in range(4)]
+    for creator in creators:
+        creator.start()
+    for creator in creators:
+        creator.join(timeout=300)
+    assert [creator.exitcode for creator in creators] == [0] * 4
 
     workers = [Worker(pg_url, "--now", OPENS, "worker", "--once") for _n in range(4)]
     try:
@@ -205,7 +228,8 @@ def test_four_workers_open_each_plan_once(pg_url: str, tmp_path: Path) -> None:
             worker.stop()
 
     opened, states, per_contract = counts(pg_url)
-    reported = Counter(line for _code, stdout in results for line in stdout.splitlines())
+    reported = Counter(line for _code, stdout in results for line in stdout.splitlines()
+                       if "contingency plan" in line)
     assert [code for code, _stdout in results] == [0, 0, 0, 0], [w.lines for w in workers]
     assert opened == 1000
     assert len(per_contract) == 1000

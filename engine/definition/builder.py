@@ -163,4 +163,6 @@ def _obligation(
         amount_field=spec.get("amount_field", "amount"),
         description=_optional_label(spec.get("description")),
         source=_source(doc, name, ("obligations", obligation)),
+        remind=tuple(spec.get("remind", ())),
+        remind_to=tuple(spec.get("remind_to", ())),
     )

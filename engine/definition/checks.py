@@ -34,6 +34,7 @@ from engine.definition.obligation_checks import (
     check_settled_by_declared,
 )
 from engine.definition.plan_checks import PLAN_CHECKS, plan_fired_triggers
+from engine.definition.reminder_checks import REMINDER_CHECKS
 from engine.definition.yaml_loader import DocumentPath, LoadedDocument
 from engine.errors import Problem
 from engine.i18n import _
@@ -307,6 +308,7 @@ CHECKS: tuple[Callable[[CheckContext], Iterator[Problem]], ...] = (
     check_settled_by_declared,
     check_obligation_expression_roots,
     *PLAN_CHECKS,
+    *REMINDER_CHECKS,
 )
 
 

@@ -136,6 +136,8 @@ class ObligationSpec:
     amount_field: str = "amount"
     description: Label | None = None
     source: SourceRef | None = None
+    remind: tuple[str, ...] = ()  # signed ISO 8601 durations from the start of the due day
+    remind_to: tuple[str, ...] = ()  # roles the reminders notify
 
 
 @dataclass(frozen=True)

@@ -71,6 +71,17 @@ def check_plan_trigger(ctx: CheckContext) -> Iterator[Problem]:
             ).format(plan=plan_id))
 
 
+def check_plan_events(ctx: CheckContext) -> Iterator[Problem]:
+    events = ctx.data.get("events", {})
+    for plan_id, path, plan in _plans(ctx):
+        if "on" in plan and plan["on"] not in events:
+            yield ctx.problem((*path, "on"), _(
+                "contingency plan '{plan}' opens on event '{event}', which is not declared. "
+                "Declared events: {known}."
+            ).format(plan=plan_id, event=plan["on"], known=", ".join(events) or "-"),
+                at_value=True)
+
+
 def check_plan_closure(ctx: CheckContext) -> Iterator[Problem]:
     for plan_id, path, plan in _plans(ctx):
         if "closes_when" not in plan and not plan.get("measures"):
@@ -170,6 +181,7 @@ def _guard_problems(ctx: CheckContext, path: DocumentPath, source: str) -> Itera
 PLAN_CHECKS: tuple[Callable[[CheckContext], Iterator[Problem]], ...] = (
     check_plan_roles_declared,
     check_plan_trigger,
+    check_plan_events,
     check_plan_closure,
     check_plan_states,
     check_plan_fire_triggers,

@@ -24,7 +24,7 @@ from engine.errors import BadInputError, ConflictError, RefusedError
 from engine.i18n import _
 from engine.runtime.moves import ContractSnapshot, run_automatic
 from engine.runtime.obligations import money_text
-from engine.services import deployed_cache, obligations
+from engine.services import deployed_cache, obligations, plan_engine
 from engine.services.contracts import load
 from engine.services.identity import Identity
 from engine.services.recording import Entry, Recorder
@@ -219,6 +219,9 @@ def apply(session: Session, contract: Contract, definition: ProcessDefinition,
     for move in moves:
         recorder.append_move(move, event.os_login, None)
     obligations.refresh_terms(definition, snapshot, data_before)
+    plan_engine.evaluate_in_transaction(session, recorder, contract, definition, snapshot, now,
+                                        event.os_login, event=event.event)
+    moves = list(recorder.moves)
 
     version = recorder.commit(snapshot.state, snapshot.data)
     obligations.save(session, contract.id, obligation_ids, snapshot.obligations, now)

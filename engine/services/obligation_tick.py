@@ -25,7 +25,7 @@ from engine.services import deployed_cache, events, obligations
 from engine.services.identity import os_login
 from engine.services.recording import Entry, Recorder
 from engine.services.tick_steps import StepReport
-from engine.store import obligation_repo
+from engine.store import obligation_repo, plan_repo
 from engine.store.db import Store
 from engine.store.models import Contract, Obligation
 
@@ -104,6 +104,11 @@ def _check_contract(store: Store, contract: Contract, definition: ProcessDefinit
 
     try:
         with store.write() as session:
+            # Several workers share a tick: the one holding the row lock (FOR UPDATE SKIP
+            # LOCKED on PostgreSQL) checks the contract, and the others leave it alone.
+            current = plan_repo.lock_contract(session, contract.id, skip_locked=True)
+            if current is None or current.row_version != contract.row_version:
+                return
             _record(session, contract, definition, snapshot, data_before, marks, moves, now,
                     {row.name: row.id for row in rows})
     except ConflictError as exc:

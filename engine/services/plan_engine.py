@@ -22,6 +22,7 @@ from engine.definition.model import ProcessDefinition
 from engine.errors import ConflictError
 from engine.i18n import _
 from engine.runtime.moves import SYSTEM_ACTOR, ContractSnapshot, PlannedNotification, PlannedTask
+from engine.runtime.obligations import ObligationStatus
 from engine.runtime.plans import (
     Closure,
     Escalation,
@@ -32,6 +33,7 @@ from engine.runtime.plans import (
     PlanState,
     evaluate_plans,
 )
+from engine.services import obligations
 from engine.services.recording import Entry, Recorder
 from engine.store import plan_repo, repo
 from engine.store.models import Contract
@@ -50,12 +52,21 @@ class Context:
     now: datetime
 
 
-def snapshot_of(contract: Contract, definition: ProcessDefinition) -> ContractSnapshot:
+def snapshot_of(contract: Contract, definition: ProcessDefinition,
+                statuses: dict[str, ObligationStatus]) -> ContractSnapshot:
+    """Return the contract as plan guards see it, with its obligations `statuses`."""
     return ContractSnapshot(
         number=contract.number, customer=contract.customer, state=contract.state,
         data=jsonutil.loads(contract.data_json), process_id=definition.process_id,
-        process_version=definition.version,
+        process_version=definition.version, obligations=dict(statuses),
     )
+
+
+def load_snapshot(session: Session, contract: Contract,
+                  definition: ProcessDefinition) -> ContractSnapshot:
+    """Return snapshot_of the contract with its obligations read from the store."""
+    statuses, _ids = obligations.load(session, contract.id)
+    return snapshot_of(contract, definition, statuses)
 
 
 def plan_state(session: Session, contract_id: int) -> PlanState:

@@ -1,10 +1,12 @@
 """The tick step for contingency plans: evaluate the plans that time can change.
 
-Time changes a plan in two ways: an open plan escalates or closes, and a
-trigger that reads the clock (`now`, `today`) can start to hold. So a tick
-visits the contracts with an open plan, plus every active contract of a
-process whose triggers read the clock. Triggers over data alone change only
-with moves and events, which evaluate plans themselves.
+Time changes a plan in three ways: an open plan escalates or closes, a
+trigger that reads the clock (`now`, `today`) can start to hold, and so can a
+trigger over an obligation that is past due (days_overdue grows every day).
+So a tick visits the contracts with an open plan, every active contract of a
+process whose triggers read the clock, and the contracts with a past-due
+obligation of a process whose triggers read obligations. Triggers over data
+alone change only with moves and events, which evaluate plans themselves.
 
 The step first reads the candidates in batches and evaluates them without
 writing. Only a contract whose evaluation would store something gets a write
@@ -17,14 +19,16 @@ with a waiting lock, and by then usually has nothing left to do.
 from __future__ import annotations
 
 import logging
+import weakref
 from datetime import datetime
 
+from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from engine.definition.model import ProcessDefinition
 from engine.errors import LvyueError
 from engine.i18n import _
-from engine.services import plan_engine, shutdown
+from engine.services import obligations, plan_engine, shutdown
 from engine.services.identity import os_login
 from engine.services.processes import from_row
 from engine.services.recording import Recorder
@@ -45,7 +49,7 @@ def plan_step(store: Store, now: datetime) -> StepReport:
     """Evaluate the plans of every contract in the tick's scope at `now`; see the module doc."""
     report = StepReport(STEP_NAME)
     with store.read() as session:
-        scope, definitions = _scope(session)
+        scope, definitions = _cached_scope(session, store)
     pending = _contracts_to_change(store, now, scope, definitions)
     log.debug("plan tick at %s: %d contracts to change", now.isoformat(), len(pending))
 
@@ -62,6 +66,21 @@ def plan_step(store: Store, now: datetime) -> StepReport:
     return report
 
 
+# By database engine (as in deployed_cache.py), then by the deployed definitions.
+_scopes: weakref.WeakKeyDictionary[Engine, dict[tuple[int, int], tuple[Scope, dict[
+    int, ProcessDefinition]]]] = weakref.WeakKeyDictionary()
+
+
+def _cached_scope(session: Session,
+                  store: Store) -> tuple[Scope, dict[int, ProcessDefinition]]:
+    """Return _scope, computed again only after a deployment (a replay ticks hundreds of times)."""
+    cached = _scopes.setdefault(store.engine, {})
+    key = plan_repo.definitions_key(session)
+    if key not in cached:
+        cached[key] = _scope(session)
+    return cached[key]
+
+
 def _scope(session: Session) -> tuple[Scope, dict[int, ProcessDefinition]]:
     """Describe, for each deployed definition with plans, which contracts a tick visits."""
     scope: Scope = {}
@@ -71,10 +90,11 @@ def _scope(session: Session) -> tuple[Scope, dict[int, ProcessDefinition]]:
         if not definition.contingency_plans:
             continue
         definitions[row.id] = definition
-        reads_clock = any(plan.when is not None and plan.when.roots & CLOCK_ROOTS
-                          for plan in definition.contingency_plans.values())
+        roots = frozenset().union(*(plan.when.roots for plan in
+                                    definition.contingency_plans.values() if plan.when))
         finals = tuple(state.name for state in definition.states.values() if state.final)
-        scope[row.id] = plan_repo.TickScope(finals, all_active=reads_clock)
+        scope[row.id] = plan_repo.TickScope(finals, all_active=bool(roots & CLOCK_ROOTS),
+                                            obligations_due="obligations" in roots)
     return scope, definitions
 
 
@@ -88,15 +108,17 @@ def _contracts_to_change(store: Store, now: datetime, scope: Scope,
     cursor = 0
     while True:
         with store.read() as session:
-            batch = plan_repo.tick_candidates(session, scope, cursor, BATCH_SIZE)
+            batch = plan_repo.tick_candidates(session, scope, now, cursor, BATCH_SIZE)
             if not batch:
                 return pending
             ids = [contract.id for contract in batch]
             rows = plan_repo.plan_rows_of(session, ids)
             errors = plan_repo.guard_errors_of(session, ids)
+            owed = plan_repo.obligations_of_contracts(session, ids)
             for contract in batch:
                 definition = definitions[contract.definition_id]
-                snapshot = plan_engine.snapshot_of(contract, definition)
+                statuses = {row.name: obligations.status_of(row) for row in owed[contract.id]}
+                snapshot = plan_engine.snapshot_of(contract, definition, statuses)
                 state = plan_engine.state_from_rows(rows[contract.id])
                 outcome = plan_engine.preview(definition, snapshot, now, state)
                 stored = errors.get(contract.id)
@@ -119,7 +141,7 @@ def _change(store: Store, contract_id: int, number: str, now: datetime,
             if contract is None:
                 return False
             definition = definitions[contract.definition_id]
-            snapshot = plan_engine.snapshot_of(contract, definition)
+            snapshot = plan_engine.load_snapshot(session, contract, definition)
             recorder = Recorder(session, contract, definition.process_id, definition.version,
                                 now)
             outcome = plan_engine.evaluate_in_transaction(session, recorder, contract,

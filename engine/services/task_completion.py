@@ -54,7 +54,7 @@ def complete(session: Session, identity: Identity, task_id: int, now: datetime,
             "occurrence": link.occurrence_id if link is not None else None,
             "acting_for_other": identity.for_other,
         }))
-    snapshot = plan_engine.snapshot_of(contract, definition)
+    snapshot = plan_engine.load_snapshot(session, contract, definition)
     outcome = plan_engine.evaluate_in_transaction(session, recorder, contract, definition,
                                                   snapshot, now, identity.os_login)
     recorder.commit(snapshot.state, snapshot.data)

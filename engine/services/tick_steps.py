@@ -33,8 +33,9 @@ def tick_steps() -> list[TickStep]:
     from engine.services.approval_deadlines import approval_deadline_step
     from engine.services.obligation_tick import apply_due_events, check_obligations
     from engine.services.plan_tick import plan_step
+    from engine.services.reminders import reminder_step
 
     # Plans run last, so their guards see what the earlier steps changed at this instant.
     steps: list[TickStep] = [apply_due_events, check_obligations, approval_deadline_step,
-                             plan_step]
+                             reminder_step, plan_step]
     return steps

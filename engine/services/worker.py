@@ -18,7 +18,7 @@ from engine.errors import LvyueError
 from engine.notify.config import ChannelFile
 from engine.services import shutdown
 from engine.services.notifications import DeliveryReport, deliver_due
-from engine.services.tick_steps import StepReport, tick_steps
+from engine.services.tick_steps import StepReport
 from engine.services.worker_lock import worker_lock
 from engine.store.db import Store
 
@@ -44,8 +44,14 @@ class RoundReport:
 
 
 def run_tick(store: Store, now: datetime) -> list[StepReport]:
-    """Run every tick step at `now`, in order; the same steps `lvyue tick` runs."""
-    return [step(store, now) for step in tick_steps()]
+    """Run the tick `lvyue tick` runs at `now`; no step runs when the clock is already later."""
+    from engine.services.ticking import run_tick as tick
+
+    report = tick(store, now)
+    if report.skipped:
+        log.info("tick at %s skipped: the clock already reached %s", iso_utc(now),
+                 iso_utc(report.last_tick) if report.last_tick else "-")
+    return report.steps
 
 
 def run_worker(store: Store, options: WorkerOptions) -> list[RoundReport]:

@@ -1,4 +1,4 @@
-"""SQLAlchemy models for contingency plans and notification deliveries.
+"""SQLAlchemy models for contingency plans, reminders and notification deliveries.
 
 Migration 0004 creates these tables. They live apart from models.py so the
 plan engine adds tables without rewriting the foundation's models.
@@ -6,10 +6,11 @@ plan engine adds tables without rewriting the foundation's models.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import (
     Boolean,
+    Date,
     DateTime,
     ForeignKey,
     Index,
@@ -21,7 +22,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from engine.store.models import Base
+from engine.store.models import Base, Obligation
 
 # At most one open occurrence per contract and plan. The index is partial, so
 # closed occurrences of the same plan may pile up; SQLite (3.8+) and
@@ -110,3 +111,29 @@ class OutboxDelivery(Base):
     channel: Mapped[str] = mapped_column(String(100))
     delivered_at: Mapped[datetime] = mapped_column(DateTime)
     detail: Mapped[str | None] = mapped_column(Text, nullable=True)
+
+
+class ObligationReminder(Base):
+    """A reminder sent, or skipped because a later one replaced it, for one due date.
+
+    The unique key makes each reminder of an obligation happen once per due date;
+    a changed due date starts a fresh set.
+    """
+
+    __tablename__ = "obligation_reminders"
+    __table_args__ = (
+        UniqueConstraint("contract_id", "obligation", "due_on", "remind_offset",
+                         name="uq_obligation_reminders_once"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    contract_id: Mapped[int] = mapped_column(ForeignKey("contracts.id"))
+    obligation: Mapped[str] = mapped_column(String(100))
+    due_on: Mapped[date] = mapped_column(Date)
+    remind_offset: Mapped[str] = mapped_column(String(20))
+    status: Mapped[str] = mapped_column(String(20))  # sent, skipped
+    decided_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+# Reminder ticks select obligations by due date.
+Index("ix_obligations_due_on", Obligation.due_on)

@@ -9,7 +9,7 @@ from datetime import datetime
 from sqlalchemy import and_, func, or_, select, true, update
 from sqlalchemy.orm import Session
 
-from engine.store.models import Contract, Task
+from engine.store.models import Contract, Definition, Obligation, Task
 from engine.store.plan_models import PlanEscalation, PlanGuardError, PlanOccurrence, PlanTask
 
 OPEN = "open"
@@ -24,6 +24,7 @@ class TickScope:
 
     final_states: tuple[str, ...]  # never visited
     all_active: bool  # every contract not in a final state, not only those with an open plan
+    obligations_due: bool = False  # also contracts with an obligation due for a check
 
 
 @dataclass(frozen=True)
@@ -176,8 +177,14 @@ def contract_by_id(session: Session, contract_id: int) -> Contract:
 # --- the tick --------------------------------------------------------------------
 
 
-def tick_candidates(session: Session, scope: dict[int, TickScope], after_id: int,
-                    limit: int) -> list[Contract]:
+def definitions_key(session: Session) -> tuple[int, int]:
+    """Return (count, highest id) of the deployed definitions, which only grow."""
+    count, highest = session.execute(select(func.count(), func.max(Definition.id))).one()
+    return int(count), int(highest or 0)
+
+
+def tick_candidates(session: Session, scope: dict[int, TickScope], now: datetime,
+                    after_id: int, limit: int) -> list[Contract]:
     """Return up to `limit` contracts in `scope` with an id above `after_id`, in id order.
 
     `scope` maps each definition id that has plans to the contracts a tick visits.
@@ -187,15 +194,37 @@ def tick_candidates(session: Session, scope: dict[int, TickScope], after_id: int
     has_open_plan = (select(PlanOccurrence.id)
                      .where(PlanOccurrence.contract_id == Contract.id,
                             PlanOccurrence.status == OPEN).exists())
+    # Obligations stay due for a check from the day after their due date until settled.
+    obligation_due = (select(Obligation.id)
+                      .where(Obligation.contract_id == Contract.id,
+                             Obligation.next_check_at <= now).exists())
     in_scope = or_(*(and_(Contract.definition_id == definition_id,
                           Contract.state.notin_(part.final_states) if part.final_states
                           else true(),
-                          true() if part.all_active else has_open_plan)
+                          _visited(part, has_open_plan, obligation_due))
                      for definition_id, part in scope.items()))
     return list(session.scalars(
         select(Contract)
         .where(in_scope, Contract.voided.is_(False), Contract.id > after_id)
         .order_by(Contract.id).limit(limit)))
+
+
+def _visited(part: TickScope, has_open_plan, obligation_due):  # type: ignore[no-untyped-def]
+    if part.all_active:
+        return true()
+    if part.obligations_due:
+        return or_(has_open_plan, obligation_due)
+    return has_open_plan
+
+
+def obligations_of_contracts(session: Session,
+                             contract_ids: Sequence[int]) -> dict[int, list[Obligation]]:
+    found: dict[int, list[Obligation]] = {contract_id: [] for contract_id in contract_ids}
+    for row in session.scalars(select(Obligation)
+                               .where(Obligation.contract_id.in_(list(contract_ids)))
+                               .order_by(Obligation.id)):
+        found[row.contract_id].append(row)
+    return found
 
 
 def lock_contract(session: Session, contract_id: int, skip_locked: bool) -> Contract | None:

@@ -1,4 +1,4 @@
-"""Contingency plans and notification deliveries.
+"""Contingency plans, obligation reminders and notification deliveries.
 
 Revision ID: 0004
 Revises: 0003
@@ -74,10 +74,24 @@ def upgrade() -> None:
         sa.Column("detail", sa.Text, nullable=True),
         sa.UniqueConstraint("outbox_id", "channel", name="uq_outbox_deliveries_channel"),
     )
+    op.create_table(
+        "obligation_reminders",
+        sa.Column("id", sa.Integer, primary_key=True),
+        sa.Column("contract_id", sa.Integer, sa.ForeignKey("contracts.id"), nullable=False),
+        sa.Column("obligation", sa.String(100), nullable=False),
+        sa.Column("due_on", sa.Date, nullable=False),
+        sa.Column("remind_offset", sa.String(20), nullable=False),
+        sa.Column("status", sa.String(20), nullable=False),
+        sa.Column("decided_at", sa.DateTime, nullable=False),
+        sa.UniqueConstraint("contract_id", "obligation", "due_on", "remind_offset",
+                            name="uq_obligation_reminders_once"),
+    )
+    op.create_index("ix_obligations_due_on", "obligations", ["due_on"])
     protection.install(op.get_bind())
 
 
 def downgrade() -> None:
-    for table in ("outbox_deliveries", "plan_guard_errors", "plan_tasks", "plan_escalations",
+    op.drop_index("ix_obligations_due_on", table_name="obligations")
+    for table in ("obligation_reminders", "outbox_deliveries", "plan_guard_errors", "plan_tasks", "plan_escalations",
                   "plan_occurrences"):
         op.drop_table(table)
