@@ -86,8 +86,10 @@ def create(session: Session, identity: Identity, process_id: str, customer: str,
     for move in run_automatic(definition, snapshot, now):
         recorder.append_move(move, identity.os_login, None)
     obligations.refresh_terms(definition, snapshot, data)
+    before_plans = snapshot.data
     plan_engine.evaluate_in_transaction(session, recorder, contract, definition, snapshot, now,
                                         identity.os_login)
+    obligations.refresh_terms(definition, snapshot, before_plans)
     new_version = recorder.commit(snapshot.state, snapshot.data)
     obligations.save(session, contract.id, {}, snapshot.obligations, now)
     return MoveResult(number, definition.initial_state, snapshot.state, new_version, (),
@@ -136,10 +138,14 @@ def fire(session: Session, identity: Identity, number: str, trigger: str, now: d
     details = {"acting_for_other": True} if identity.for_other else None
     for move in moves:
         recorder.append_move(move, identity.os_login, reason, details=details)
-    plan_engine.evaluate_in_transaction(session, recorder, contract, definition, snapshot, now,
-                                        identity.os_login)
     contract_data.validate_data(snapshot.data, definition, number)
     snapshot.obligations = obligations.with_new_terms(definition, snapshot)
+    before_plans = snapshot.data
+    plan_engine.evaluate_in_transaction(session, recorder, contract, definition, snapshot, now,
+                                        identity.os_login)
+    if snapshot.data != before_plans:
+        contract_data.validate_data(snapshot.data, definition, number)
+        obligations.refresh_terms(definition, snapshot, before_plans)
     version = recorder.commit(snapshot.state, snapshot.data)
     obligations.save(session, contract.id, obligation_ids, snapshot.obligations, now)
     final_state = recorder.final_state or snapshot.state

@@ -219,8 +219,10 @@ def apply(session: Session, contract: Contract, definition: ProcessDefinition,
     for move in moves:
         recorder.append_move(move, event.os_login, None)
     obligations.refresh_terms(definition, snapshot, data_before)
+    before_plans = snapshot.data
     plan_engine.evaluate_in_transaction(session, recorder, contract, definition, snapshot, now,
                                         event.os_login, event=event.event)
+    obligations.refresh_terms(definition, snapshot, before_plans)
     moves = list(recorder.moves)
 
     version = recorder.commit(snapshot.state, snapshot.data)

@@ -62,11 +62,26 @@ def snapshot_of(contract: Contract, definition: ProcessDefinition,
     )
 
 
-def load_snapshot(session: Session, contract: Contract,
-                  definition: ProcessDefinition) -> ContractSnapshot:
-    """Return snapshot_of the contract with its obligations read from the store."""
-    statuses, _ids = obligations.load(session, contract.id)
-    return snapshot_of(contract, definition, statuses)
+def evaluate_and_commit(session: Session, recorder: Recorder, contract: Contract,
+                        definition: ProcessDefinition, now: datetime,
+                        os_login: str) -> PlanOutcome:
+    """Read the contract with its obligations, evaluate its plans and commit what they recorded.
+
+    The recorder is committed when it holds any entry, including ones the caller
+    appended before. Obligation terms follow data that fired transitions changed.
+    """
+    statuses, obligation_ids = obligations.load(session, contract.id)
+    snapshot = snapshot_of(contract, definition, statuses)
+    before = snapshot.data
+    outcome = evaluate_in_transaction(session, recorder, contract, definition, snapshot, now,
+                                      os_login)
+    if not recorder.entries:
+        return outcome
+    obligations.refresh_terms(definition, snapshot, before)
+    recorder.commit(snapshot.state, snapshot.data)
+    if snapshot.data != before:
+        obligations.save(session, contract.id, obligation_ids, snapshot.obligations, now)
+    return outcome
 
 
 def plan_state(session: Session, contract_id: int) -> PlanState:

@@ -141,13 +141,10 @@ def _change(store: Store, contract_id: int, number: str, now: datetime,
             if contract is None:
                 return False
             definition = definitions[contract.definition_id]
-            snapshot = plan_engine.load_snapshot(session, contract, definition)
             recorder = Recorder(session, contract, definition.process_id, definition.version,
                                 now)
-            outcome = plan_engine.evaluate_in_transaction(session, recorder, contract,
-                                                          definition, snapshot, now, os_login())
-            if recorder.entries:
-                recorder.commit(snapshot.state, snapshot.data)
+            outcome = plan_engine.evaluate_and_commit(session, recorder, contract, definition,
+                                                      now, os_login())
     except LvyueError as exc:
         log.warning("plans of %s not evaluated: %s", number, exc.message,
                     extra={"contract": number})

@@ -54,10 +54,8 @@ def complete(session: Session, identity: Identity, task_id: int, now: datetime,
             "occurrence": link.occurrence_id if link is not None else None,
             "acting_for_other": identity.for_other,
         }))
-    snapshot = plan_engine.load_snapshot(session, contract, definition)
-    outcome = plan_engine.evaluate_in_transaction(session, recorder, contract, definition,
-                                                  snapshot, now, identity.os_login)
-    recorder.commit(snapshot.state, snapshot.data)
+    outcome = plan_engine.evaluate_and_commit(session, recorder, contract, definition, now,
+                                              identity.os_login)
     return TaskDone(task.id, contract.number,
                     tuple(closure.plan.plan_id for closure in outcome.closures),
                     tuple((m.transition.trigger, m.from_state, m.to_state)
