@@ -67,7 +67,7 @@ def evaluate_and_commit(session: Session, recorder: Recorder, contract: Contract
                         os_login: str) -> PlanOutcome:
     """Read the contract with its obligations, evaluate its plans and commit what they recorded.
 
-    The recorder is committed when it holds any entry, including ones the caller
+    The recorder is committed when it has any entry, including ones the caller
     appended before. Obligation terms follow data that fired transitions changed.
     """
     statuses, obligation_ids = obligations.load(session, contract.id)

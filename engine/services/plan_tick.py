@@ -1,8 +1,8 @@
 """The tick step for contingency plans: evaluate the plans that time can change.
 
-Time changes a plan in three ways: an open plan escalates or closes, a
-trigger that reads the clock (`now`, `today`) can start to hold, and so can a
-trigger over an obligation that is past due (days_overdue grows every day).
+Time changes a plan in three ways. An open plan escalates or closes. A
+trigger that reads the clock (`now`, `today`) can start to hold. So can a
+trigger over an obligation that is past due, because days_overdue grows daily.
 So a tick visits the contracts with an open plan, every active contract of a
 process whose triggers read the clock, and the contracts with a past-due
 obligation of a process whose triggers read obligations. Triggers over data
