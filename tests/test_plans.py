@@ -103,7 +103,8 @@ def test_overdue_opens_exactly_one_plan(supply_lv: Lv, db: str) -> None:
     opened = plans(supply_lv)
 
     assert before == []
-    assert reports[-1].messages == [f"{number}: contingency plan late_payment opened"]
+    assert reports[-1].messages == [f"{number}: contingency plan late_payment opened",
+                                    f"{number}: report_breach execution -> breach (by system)"]
     assert len(opened) == 1
     assert opened[0]["plan"] == "late_payment"
     assert opened[0]["status"] == "open"
@@ -236,6 +237,7 @@ def test_guard_error_recorded_tick_continues(supply_lv: Lv, db: str) -> None:
         "days_between(data.due_on, today) > 30' failed: field data.paid is missing. Set it "
         "with --set paid=VALUE."),
         f"{healthy}: contingency plan late_payment opened",
+        f"{healthy}: report_breach execution -> breach (by system)",
     ]
     assert second[-1].messages == []
     assert kinds(supply_lv, broken).count("plan_guard_failed") == 1

@@ -28,6 +28,7 @@ from sqlalchemy.orm import Session
 from engine.definition.model import ProcessDefinition
 from engine.errors import LvyueError
 from engine.i18n import _
+from engine.runtime.plans import PlanOutcome
 from engine.services import obligations, plan_engine, shutdown
 from engine.services.identity import os_login
 from engine.services.processes import from_row
@@ -152,16 +153,25 @@ def _change(store: Store, contract_id: int, number: str, now: datetime,
         return True
 
     report.changed += int(outcome.changed)
-    report.messages += [_("{number}: contingency plan {plan} opened").format(
+    report.messages += outcome_lines(number, outcome)
+    return True
+
+
+def outcome_lines(number: str, outcome: PlanOutcome) -> list[str]:
+    """Describe an evaluation for the tick's output: what closed, opened, escalated and moved."""
+    lines = [_("{number}: contingency plan {plan} closed").format(
+        number=number, plan=c.plan.plan_id) for c in outcome.closures]
+    lines += [_("{number}: contingency plan {plan} opened").format(
         number=number, plan=o.plan.plan_id) for o in outcome.openings]
-    report.messages += [_("{number}: contingency plan {plan} escalated (step {step})").format(
+    lines += [_("{number}: contingency plan {plan} escalated (step {step})").format(
         number=number, plan=e.plan.plan_id, step=e.step.index + 1)
         for e in outcome.escalations]
-    report.messages += [_("{number}: contingency plan {plan} closed").format(
-        number=number, plan=c.plan.plan_id) for c in outcome.closures]
+    lines += [_("{number}: {trigger} {from_state} -> {to_state} (by {actor})").format(
+        number=number, trigger=m.transition.trigger, from_state=m.from_state,
+        to_state=m.to_state, actor=m.actor) for m in outcome.moves]
     if outcome.recorded_failures:
-        report.messages += [_("{number}: guard {guard} of contingency plan {plan} failed: "
-                              "{message}").format(number=number, guard=f.key, plan=f.plan_id,
-                                                  message=f.message)
-                            for f in outcome.failures]
-    return True
+        lines += [_("{number}: guard {guard} of contingency plan {plan} failed: "
+                    "{message}").format(number=number, guard=f.key, plan=f.plan_id,
+                                        message=f.message)
+                  for f in outcome.failures]
+    return lines
