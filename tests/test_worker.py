@@ -291,3 +291,17 @@ def test_repeated_errors_logged_once(caplog: pytest.LogCaptureFixture) -> None:
     assert warnings == ["HT-1: broken", "HT-2: broken"]
     assert [r.getMessage() for r in caplog.records if "repeat" in r.getMessage()] == [
         "1 errors repeat from the previous round", "2 errors repeat from the previous round"]
+
+
+def test_ctrl_c_stops_with_130(sqlite_db: str, tmp_path: Path) -> None:
+    prepare_supply(sqlite_db, tmp_path, 0)
+    worker = Worker(sqlite_db, "worker", "--interval", "60s")
+    try:
+        worker.wait_for("worker started")
+        worker.process.send_signal(signal.SIGINT)
+        code, _stdout = worker.finish()
+    finally:
+        worker.stop()
+
+    assert code == 130
+    assert any("worker stopped after 1 rounds" in line for line in worker.lines)
