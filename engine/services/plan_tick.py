@@ -12,8 +12,8 @@ The step first reads the candidates in batches and evaluates them without
 writing. Only a contract whose evaluation would store something gets a write
 transaction of its own, in which its row is locked, read again and evaluated
 again. On PostgreSQL the lock is taken with FOR UPDATE SKIP LOCKED, so several
-workers share a tick; a contract locked by someone else is retried at the end
-with a waiting lock, and by then usually has nothing left to do.
+workers share a tick. A contract locked by someone else is retried at the end
+with a waiting lock, and by then it usually has nothing left to do.
 """
 
 from __future__ import annotations

@@ -88,7 +88,7 @@ class PlanGuardError(Base):
     """The plan guard errors of a contract's latest evaluation, while there are any.
 
     The history gets a row when the text changes, not on every evaluation that
-    repeats the same error; the row here is deleted when the guards work again.
+    repeats the same error. The row here is deleted when the guards work again.
     """
 
     __tablename__ = "plan_guard_errors"

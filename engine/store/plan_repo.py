@@ -20,7 +20,7 @@ ESCALATION = "escalation"
 
 @dataclass(frozen=True)
 class TickScope:
-    """Which contracts of one definition a plan tick visits."""
+    """The contracts of one definition that a plan tick visits."""
 
     final_states: tuple[str, ...]  # never visited
     all_active: bool  # every contract not in a final state, not only those with an open plan
