@@ -3,6 +3,8 @@
 PostgreSQL needs no such lock, because workers there share the work through
 row locks (FOR UPDATE SKIP LOCKED). The lock is an advisory fcntl lock, which
 the operating system releases when the worker exits, even after a crash.
+
+NOTE: fcntl exists on POSIX systems (Linux, macOS) only; Windows is not supported.
 """
 
 from __future__ import annotations
