@@ -128,7 +128,7 @@ def test_contract_new_unquoted_fraction_rejected(lv: Lv, tmp_path: Path) -> None
     listed = json.loads(lv("contract", "list", "--format", "json").stdout)
 
     assert result.exit_code == 2
-    assert "the number 1200.50 has a fraction" in result.stderr
+    assert "data field amount: the number 1200.50 has a fraction" in result.stderr
     assert listed == []
 
 

@@ -29,7 +29,7 @@ from engine.services.approval_rounds import (
     role_label,
     rule_for,
 )
-from engine.services.approval_text import N_, bilingual
+from engine.labels import N_, bilingual
 from engine.services.identity import os_login
 from engine.services.recording import Entry, Recorder
 from engine.services.tick_steps import StepReport

@@ -30,7 +30,7 @@ from engine.runtime.approval_rules import (
     unfilled_seat,
 )
 from engine.runtime.moves import ContractSnapshot, guard_variables
-from engine.services.approval_text import N_, bilingual
+from engine.labels import N_, bilingual
 from engine.services.processes import from_row
 from engine.services.recording import Entry, Recorder
 from engine.store import approval_repo, repo

@@ -101,18 +101,19 @@ def data_validator(definition: ProcessDefinition) -> Draft202012Validator:
     return validator
 
 
-def _reject_fractional_numbers(value: Any, where: str) -> None:
+def _reject_fractional_numbers(value: Any, where: str, field: str = "") -> None:
     if isinstance(value, float) or (isinstance(value, Decimal) and value != value.to_integral_value()):
         raise BadInputError(
-            _("{where}: the number {value} has a fraction. Store money as a decimal string "
-              "(quote it, e.g. amount: \"1200.50\").").format(where=where, value=value)
+            _("{where}: data field {field}: the number {value} has a fraction. Whole-number "
+              "fields take integers, and money is a quoted decimal string (amount: "
+              "\"1200.50\").").format(where=where, field=field or _("(data)"), value=value)
         )
     if isinstance(value, dict):
-        for item in value.values():
-            _reject_fractional_numbers(item, where)
+        for key, item in value.items():
+            _reject_fractional_numbers(item, where, f"{field}.{key}" if field else str(key))
     elif isinstance(value, list):
-        for item in value:
-            _reject_fractional_numbers(item, where)
+        for index, item in enumerate(value):
+            _reject_fractional_numbers(item, where, f"{field}[{index}]")
 
 
 def diff(before: dict[str, Any], after: dict[str, Any]) -> dict[str, list[Any]]:
