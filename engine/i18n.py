@@ -46,7 +46,19 @@ def set_language(tag: str | None) -> str:
     _translation = gettext.translation(
         DOMAIN, localedir=str(LOCALE_DIR), languages=[catalog], fallback=True
     )
+    _route_click_messages(catalog)
     return _language
+
+
+def _route_click_messages(catalog: str) -> None:
+    """Let click's own texts (Usage:, Options, errors) use this catalog and language.
+
+    Click calls the standard gettext.gettext, which reads the current domain and
+    takes the language from LANGUAGE, so both are set for this process.
+    """
+    gettext.bindtextdomain(DOMAIN, str(LOCALE_DIR))
+    gettext.textdomain(DOMAIN)
+    os.environ["LANGUAGE"] = catalog
 
 
 def current_language() -> str:
