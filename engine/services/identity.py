@@ -1,4 +1,4 @@
-"""Who is acting: --as, else LVYUE_ACTOR, else the OS login, checked against the org."""
+"""Identity of the person acting: --as, else LVYUE_ACTOR, else the OS login, checked against the org."""
 
 from __future__ import annotations
 
@@ -27,7 +27,7 @@ class Identity:
 
 @dataclass(frozen=True)
 class Claim:
-    """What the command line and environment say, before the org is consulted."""
+    """Identity claimed by the command line and environment, before the org is consulted."""
 
     as_person: str | None = None
     role: str | None = None

@@ -22,7 +22,7 @@ TICK_MARK = "tick"
 
 @dataclass
 class TickReport:
-    """What one tick did: nothing when `skipped` (the clock was already later)."""
+    """Outcome of one tick; nothing changed when `skipped` (the clock was already later)."""
 
     at: datetime
     last_tick: datetime | None
