@@ -1,4 +1,4 @@
-"""Identity of the person acting: --as, else LVYUE_ACTOR, else the OS login, checked against the org."""
+"""Identity of the person acting (--as, else LVYUE_ACTOR, else the OS login), checked in the org."""
 
 from __future__ import annotations
 
