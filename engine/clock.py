@@ -57,7 +57,7 @@ def business_date(utc_value: datetime) -> date:
 
 
 def start_of_day(day: date) -> datetime:
-    """The UTC instant at which business day `day` starts."""
+    """Return the UTC instant at which business day `day` starts."""
     return to_utc(datetime.combine(day, time.min))
 
 

@@ -40,7 +40,7 @@ def day(text: str) -> date:
 
 
 def expected_figures(rows: list[dict[str, str]]) -> dict[str, Any]:
-    """KPIs from the raw columns: every invoice is settled and DaysLate says how late."""
+    """KPIs from the raw columns: every invoice is settled and DaysLate gives the days late."""
     late = [int(row["DaysLate"]) for row in rows]
     late_only = [days for days in late if days > 0]
     return {

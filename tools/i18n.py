@@ -28,7 +28,7 @@ PLACEHOLDER = re.compile(r"\{[^{}]*\}")
 
 
 def extract() -> list[str]:
-    """Every msgid wrapped in _() under engine/ and in cli.py, sorted."""
+    """Collect every msgid marked with _(), N_() or ngettext() under engine/, sorted."""
     found: set[str] = set()
     for folder in (ROOT / "engine",):
         for _file, _line, message, _comments, _context in extract_from_dir(

@@ -61,7 +61,7 @@ def compute_hash(prev_hash: str, fields: dict[str, Any], algorithm: str = HASH_A
 
 @dataclass(frozen=True)
 class ChainBreak:
-    """Where a contract's chain first stops matching, and why."""
+    """First place where a contract's chain stops matching, with the reason."""
 
     contract_number: str
     seq: int

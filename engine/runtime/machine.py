@@ -33,7 +33,7 @@ class _Token:
 
 @dataclass(frozen=True)
 class Decision:
-    """What the machine decided for one trigger: the winning transition, or None."""
+    """Machine decision for one trigger: the winning transition, or None."""
 
     transition: TransitionSpec | None
     failed_guards: tuple[TransitionSpec, ...]

@@ -30,7 +30,7 @@ SERIES = "HT"
 
 @dataclass(frozen=True)
 class MoveResult:
-    """What a command did to one contract."""
+    """Outcome of one command on one contract."""
 
     number: str
     from_state: str

@@ -1,10 +1,10 @@
 """`lvyue demo`: the main job end to end on shipped sample data.
 
-It applies the sample org (adding the current OS login to the `ops` service
-account, so the demo may act for the sample people), deploys the shipped
-processes, creates the sample contracts, moves them step by step through the
-same services the CLI uses, imports and replays the sample invoice ledger and
-reports its KPIs, and ends with the audit verification.
+It applies the sample org and adds the current OS login to the `ops` service
+account, so the demo may act for the sample people. Then it deploys the shipped
+processes, creates the sample contracts and moves them step by step through the
+same services the CLI uses. Last, it imports and replays the sample invoice
+ledger, reports its KPIs and runs the audit verification.
 
 The demo reads its own clock: it starts at DEMO_START (or the time given) and
 advances by one hour per step, so its history is the same on every run and its
